@@ -1,0 +1,5 @@
+"""``python -m searchkit``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,102 @@
+"""Arabic analysis: a tokenizer and small filters, composed into Whoosh analyzers.
+
+Two analyzers per text field:
+
+* :func:`exact_analyzer` -- tokenize, normalize, drop stop words: the words as written,
+  minus diacritics, tatweel and spelling variation of hamza/ى/ة;
+* :func:`stem_analyzer` -- the same, then hamza seats folded and light stemming.
+
+Both keep the tokenizer's positions and character offsets. The classes live at stable
+import paths because Whoosh pickles them into the index schema.
+
+>>> analyze("وَالصَّوارِيخُ فرط صوتيّة")
+['صاروخ', 'فرط', 'صوت']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from whoosh.analysis.analyzers import CompositeAnalyzer
+
+from .filters import STOP_WORDS, ArabicStemFilter, ArabicStopFilter, NormalizeFilter, stem_term
+from .normalize import fold_hamza, normalize
+from .stemmer import stem
+from .tokenizer import ArabicTokenizer
+
+# Bump when a change to analysis changes the terms an index holds.
+ANALYSIS_VERSION = 1
+
+__all__ = [
+    "ANALYSIS_VERSION",
+    "STOP_WORDS",
+    "ArabicStemFilter",
+    "ArabicStopFilter",
+    "ArabicTokenizer",
+    "NormalizeFilter",
+    "TokenInfo",
+    "analyze",
+    "exact_analyzer",
+    "explain",
+    "fold_hamza",
+    "normalize",
+    "stem",
+    "stem_analyzer",
+    "stem_term",
+]
+
+
+def exact_analyzer() -> CompositeAnalyzer:
+    """Tokenize, normalize and drop stop words (the *exact* fields)."""
+    return ArabicTokenizer() | NormalizeFilter() | ArabicStopFilter()
+
+
+def stem_analyzer() -> CompositeAnalyzer:
+    """:func:`exact_analyzer` followed by hamza folding and light stemming."""
+    return exact_analyzer() | ArabicStemFilter()
+
+
+_STEM = stem_analyzer()
+
+
+def analyze(text: str) -> list[str]:
+    """The terms the body field gets for ``text``, in order (stop words left out)."""
+    return [t.text for t in _STEM(text)]
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """One token of :func:`explain`: where it is and what each analysis makes of it."""
+
+    original: str
+    normalized: str
+    stem: str | None
+    stop: bool
+    start: int
+    end: int
+    position: int
+
+
+_EXACT = exact_analyzer()
+
+
+def explain(text: str) -> list[TokenInfo]:
+    """Every token of ``text`` with its normalized form, its stem and whether it is a stop word.
+
+    >>> [(i.original, i.normalized, i.stem, i.stop) for i in explain("في المدارسِ")]
+    [('في', 'في', None, True), ('المدارسِ', 'المدارس', 'مدرس', False)]
+    """
+    infos = []
+    for t in _EXACT(text, positions=True, chars=True, removestops=False):
+        infos.append(
+            TokenInfo(
+                original=text[t.startchar : t.endchar],
+                normalized=t.text,
+                stem=None if t.stopped else stem_term(t.text),
+                stop=t.stopped,
+                start=t.startchar,
+                end=t.endchar,
+                position=t.pos,
+            )
+        )
+    return infos

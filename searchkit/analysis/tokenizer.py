@@ -1,0 +1,68 @@
+"""The Arabic-aware tokenizer.
+
+Python's ``\\w`` does not match combining marks, so Whoosh's default ``RegexTokenizer`` cuts
+``مُحَمَّدٌ`` into pieces. Here a word is a maximal run of letters, digits, combining marks,
+tatweel and zero-width joiners/bidi marks; Arabic and Latin punctuation split words. Each
+token carries character offsets into the *original* text, so a highlight covers the whole
+word as written, diacritics and clitics included.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh.analysis import Token, Tokenizer
+
+# Characters that belong inside a word although ``\w`` does not match them.
+_WORD_EXTRAS = (
+    "\u0300-\u036f"  # generic combining diacritics
+    "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"  # Arabic marks
+    "\u0640"  # tatweel
+    "\u061c\u200c-\u200f\u2060\ufeff\u00ad"  # ALM, ZWNJ, ZWJ, LRM, RLM, WJ, BOM, soft hyphen
+)
+_WORD = rf"(?:[^\W_]|[{_WORD_EXTRAS}])"
+# A decimal number stays whole (3.5, 1,000, ٣٫٥); otherwise a run of word characters.
+WORD_PATTERN = re.compile(rf"\d+(?:[.,\u066b\u066c]\d+)+(?!{_WORD})|{_WORD}+")
+
+
+class ArabicTokenizer(Tokenizer):
+    """Split text into words, keeping marks, tatweel and joiners inside them.
+
+    >>> [t.text for t in ArabicTokenizer()("مُحَمَّدٌ، رَسُولُ")]
+    ['مُحَمَّدٌ', 'رَسُولُ']
+    >>> [(t.startchar, t.endchar) for t in ArabicTokenizer()("في 3.5 km", chars=True)]
+    [(0, 2), (3, 6), (7, 9)]
+    """
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            matches: Any = [(value, 0, len(value))]
+        else:
+            matches = ((m.group(), m.start(), m.end()) for m in WORD_PATTERN.finditer(value))
+        for pos, (text, start, end) in enumerate(matches):
+            t.text = text
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = text
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar = start_char + start
+                t.endchar = start_char + end
+            yield t

@@ -1,0 +1,78 @@
+"""The :class:`Document` record that flows from ingest into the index."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from .errors import DocumentError
+
+_OPTIONAL_TEXT = ("title", "source", "category", "url", "path", "encoding")
+
+
+@dataclass
+class Document:
+    """One article.
+
+    ``id`` is unique in an index: adding a document with an existing id replaces it.
+    ``date`` is timezone-aware (UTC when the source gave no offset).
+    ``hash`` is the SHA-1 of the body, used to fold identical articles.
+    """
+
+    id: str
+    body: str
+    title: str | None = None
+    date: datetime | None = None
+    source: str | None = None
+    category: str | None = None
+    url: str | None = None
+    path: str | None = None
+    encoding: str | None = None
+    file_hash: str | None = None
+    hash: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id:
+            raise DocumentError(f"document id must be a non-empty string, got {self.id!r}")
+        if not isinstance(self.body, str):
+            raise DocumentError(f"document {self.id!r}: body must be a string")
+        if isinstance(self.date, str):
+            self.date = parse_date(self.date, self.id)
+        elif self.date is not None and self.date.tzinfo is None:
+            self.date = self.date.replace(tzinfo=timezone.utc)
+        if not self.hash:
+            self.hash = hashlib.sha1(self.body.strip().encode("utf-8")).hexdigest()
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Document:
+        """Build a document from a dict with ``id``, ``body`` and optional metadata keys."""
+        if "id" not in data or "body" not in data:
+            raise DocumentError(f"document needs 'id' and 'body' keys, got {sorted(data)}")
+        values = {key: data.get(key) for key in _OPTIONAL_TEXT}
+        doc_id = data["id"]
+        return cls(id=str(doc_id) if isinstance(doc_id, int) else doc_id, body=data["body"],
+                   date=data.get("date"), file_hash=data.get("file_hash"), **values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (the date as ISO 8601)."""
+        return {
+            "id": self.id, "title": self.title, "body": self.body,
+            "date": self.date.isoformat() if self.date else None,
+            "source": self.source, "category": self.category, "url": self.url,
+            "path": self.path, "encoding": self.encoding, "hash": self.hash,
+        }
+
+
+def parse_date(value: str, doc_id: str = "?") -> datetime:
+    """Parse an ISO 8601 date or date-time; naive values are taken as UTC."""
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise DocumentError(f"document {doc_id!r}: date {value!r} is not ISO 8601") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

@@ -1,0 +1,138 @@
+"""The Whoosh index: schema (exact + stemmed fields), format version, open/create, writer.
+
+An index folder holds Whoosh's files plus ``searchkit.json``, which records the format
+version and the analysis version it was built with. Opening an index built by an
+incompatible searchkit raises :class:`IndexVersionError` ("rebuild"), never wrong results.
+
+Whoosh unpickles the schema when it opens an index: open only index folders you built.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import IDTokenizer, LowercaseFilter
+from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh.index import Index, LockError
+from whoosh.writing import IndexWriter
+
+from . import __version__
+from .analysis import ANALYSIS_VERSION, exact_analyzer, stem_analyzer
+from .documents import Document
+from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError
+
+FORMAT_VERSION = 1
+META_FILE = "searchkit.json"
+REBUILD_HINT = "rebuild it with `searchkit index --rebuild FOLDER`"
+
+# Text fields: (stemmed field, exact field) pairs.
+TEXT_FIELDS = {"title": "title_exact", "body": "body_exact"}
+
+
+def make_schema() -> Schema:
+    """The schema: stemmed and exact text fields, metadata for filters, the stored body."""
+    stemmed, exact = stem_analyzer(), exact_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=stemmed, stored=True),
+        title_exact=TEXT(analyzer=exact),
+        body=TEXT(analyzer=stemmed),
+        body_exact=TEXT(analyzer=exact, spelling=True),
+        body_z=STORED(),
+        date=DATETIME(stored=True, sortable=True),
+        source=ID(stored=True, sortable=True, analyzer=IDTokenizer() | LowercaseFilter()),
+        category=ID(stored=True, sortable=True, analyzer=IDTokenizer() | LowercaseFilter()),
+        url=STORED(),
+        path=ID(stored=True),
+        hash=ID(stored=True, sortable=True),
+        file_hash=STORED(),
+        encoding=STORED(),
+    )
+
+
+def _meta() -> dict[str, Any]:
+    return {"format": FORMAT_VERSION, "analysis": ANALYSIS_VERSION, "searchkit": __version__}
+
+
+def exists(path: Path) -> bool:
+    """Whether ``path`` holds a Whoosh index."""
+    return path.is_dir() and whoosh_index.exists_in(str(path))
+
+
+def check_version(path: Path) -> None:
+    """Raise :class:`IndexVersionError` unless the index at ``path`` is compatible."""
+    meta_path = path / META_FILE
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise IndexVersionError(
+            f"{path}: not a searchkit index or built by an unknown version; {REBUILD_HINT}"
+        ) from None
+    if meta.get("format") != FORMAT_VERSION or meta.get("analysis") != ANALYSIS_VERSION:
+        raise IndexVersionError(
+            f"{path}: built by searchkit {meta.get('searchkit', '?')} (format "
+            f"{meta.get('format')}, analysis {meta.get('analysis')}), this is searchkit "
+            f"{__version__} (format {FORMAT_VERSION}, analysis {ANALYSIS_VERSION}); {REBUILD_HINT}"
+        )
+
+
+def open_index(path: Path, create: bool = True) -> Index:
+    """Open the index at ``path``; create it (and the folder) if missing and ``create``."""
+    if exists(path):
+        check_version(path)
+        try:
+            return whoosh_index.open_dir(str(path))
+        except Exception as exc:  # unpickling an old schema fails in many ways
+            raise IndexVersionError(f"{path}: cannot open index ({exc}); {REBUILD_HINT}") from exc
+    if not create:
+        raise IndexNotFoundError(
+            f"no index at {path}: build one with `searchkit index FOLDER --index {path}`"
+        )
+    return create_index(path)
+
+
+def create_index(path: Path) -> Index:
+    """Create an empty index at ``path`` (replacing any index there)."""
+    path.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(path), make_schema())
+    (path / META_FILE).write_text(json.dumps(_meta(), indent=2) + "\n", encoding="utf-8")
+    return ix
+
+
+def writer(ix: Index, timeout: float = 0.0) -> IndexWriter:
+    """The index's single writer; :class:`IndexLockedError` if another process holds it."""
+    try:
+        return ix.writer(timeout=timeout, limitmb=256)
+    except LockError:
+        raise IndexLockedError(
+            f"{ix.storage.folder}: another process is writing to this index; try again later"
+        ) from None
+
+
+def document_fields(doc: Document) -> dict[str, Any]:
+    """The Whoosh fields for ``doc`` (missing values left out)."""
+    title = doc.title or ""
+    fields: dict[str, Any] = {
+        "id": doc.id,
+        "title": title,
+        "title_exact": title,
+        "body": doc.body,
+        "body_exact": doc.body,
+        "body_z": zlib.compress(doc.body.encode("utf-8")),
+        "hash": doc.hash,
+    }
+    for key in ("date", "source", "category", "url", "path", "file_hash", "encoding"):
+        value = getattr(doc, key)
+        if value is not None:
+            fields[key] = value
+    return fields
+
+
+def stored_body(stored: dict[str, Any]) -> str:
+    """The original body of a stored document."""
+    data = stored.get("body_z")
+    return zlib.decompress(data).decode("utf-8") if data else ""

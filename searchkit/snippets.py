@@ -1,0 +1,170 @@
+"""Snippets: the best passages of a text around the query's matches, with the matches marked.
+
+Matches come from the tokenizer's character offsets into the original text, so a mark covers
+the whole word as written (diacritics, tatweel and clitics included). Passages are cut at
+sentence or clause boundaries (. ، ؛ ؟ ! and newlines) and trimmed at word boundaries.
+Formatters render a snippet for a terminal (colour), a pipe (``[[...]]``) or HTML (``<mark>``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .analysis import exact_analyzer, stem_term
+
+_BOUNDARY = re.compile(r"[.!?\u060c\u061b\u061f\n]+")
+# Markup leftovers (tags, lone "/>" from <br />) and runs of whitespace in displayed text.
+_LEFTOVER = re.compile(r"<[^<>\n]{0,200}>|/>|\s+")
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """What a snippet marks: normalized exact terms and stems of the query."""
+
+    exact: frozenset[str] = frozenset()
+    stems: frozenset[str] = frozenset()
+
+    def matches(self, normalized: str) -> bool:
+        return normalized in self.exact or stem_term(normalized) in self.stems
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A passage ``text[start:end]`` and the match spans inside it (absolute offsets)."""
+
+    start: int
+    end: int
+    spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Up to a few fragments of one text; render it with a formatter."""
+
+    text: str
+    fragments: tuple[Fragment, ...] = field(default_factory=tuple)
+
+    def render(self, formatter: Formatter) -> str:
+        parts = []
+        for frag in self.fragments:
+            out, last = [], frag.start
+            for start, end in frag.spans:
+                out.append(formatter.text(_clean(self.text[last:start])))
+                out.append(formatter.match(self.text[start:end]))
+                last = end
+            out.append(formatter.text(_clean(self.text[last:frag.end])))
+            parts.append("".join(out).strip())
+        return formatter.separator.join(parts)
+
+    def __str__(self) -> str:
+        return self.render(PlainFormatter())
+
+
+def _clean(text: str) -> str:
+    return _LEFTOVER.sub(lambda m: " " if m.group().isspace() else "", text)
+
+
+class Formatter:
+    """Base formatter: plain text with ``[[match]]`` markers."""
+
+    separator = " … "
+    open_mark, close_mark = "[[", "]]"
+
+    def text(self, text: str) -> str:
+        return text
+
+    def match(self, word: str) -> str:
+        return f"{self.open_mark}{word}{self.close_mark}"
+
+
+class PlainFormatter(Formatter):
+    """``[[match]]`` markers, for pipes and files."""
+
+
+class TerminalFormatter(Formatter):
+    """Bold red matches (ANSI colour) around whole words, so letters still join."""
+
+    open_mark, close_mark = "\x1b[1;31m", "\x1b[0m"
+
+
+class HtmlFormatter(Formatter):
+    """Escaped HTML with ``<mark>`` around matches, safe to put in a page."""
+
+    separator = " … "
+    open_mark, close_mark = "<mark>", "</mark>"
+
+    def text(self, text: str) -> str:
+        return html.escape(text)
+
+    def match(self, word: str) -> str:
+        return f"{self.open_mark}{html.escape(word)}{self.close_mark}"
+
+
+_ANALYZER = exact_analyzer()
+
+
+def match_spans(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
+    """Character spans of the words in ``text`` that match ``terms``."""
+    if not terms.exact and not terms.stems:
+        return []
+    return [(t.startchar, t.endchar) for t in _ANALYZER(text, chars=True)
+            if terms.matches(t.text)]
+
+
+def _sentences(text: str) -> Iterable[tuple[int, int]]:
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        yield start, m.end()
+        start = m.end()
+    if start < len(text):
+        yield start, len(text)
+
+
+def _trim(text: str, start: int, end: int, spans: list[tuple[int, int]], width: int
+          ) -> tuple[int, int]:
+    """Narrow ``[start, end)`` to about ``width`` characters around ``spans``, at spaces."""
+    if end - start <= width:
+        return start, end
+    first, last = spans[0][0], spans[-1][1]
+    pad = max(0, (width - (last - first)) // 2)
+    lo, hi = max(start, first - pad), min(end, max(last + pad, first + width))
+    if lo > start:
+        space = text.find(" ", lo, first)
+        lo = space + 1 if space != -1 else lo
+    if hi < end:
+        space = text.rfind(" ", last, hi)
+        hi = space if space != -1 else hi
+    return lo, hi
+
+
+def make_snippet(text: str, terms: QueryTerms, fragments: int = 3, width: int = 160
+                 ) -> Snippet:
+    """The best ``fragments`` passages of ``text`` for ``terms``, in text order.
+
+    Passages with more distinct matched words rank first; with no match, the opening.
+    """
+    spans = match_spans(text, terms)
+    if not spans:
+        start = len(text) - len(text.lstrip())
+        lo, hi = _trim(text, start, len(text), [(start, start)], width)
+        return Snippet(text, (Fragment(lo, hi, ()),)) if hi > lo else Snippet(text)
+    scored = []
+    i = 0
+    for start, end in _sentences(text):
+        inside = []
+        while i < len(spans) and spans[i][0] < end:
+            if spans[i][0] >= start:
+                inside.append(spans[i])
+            i += 1
+        if inside:
+            distinct = len({text[s:e] for s, e in inside})
+            scored.append((distinct, len(inside), -start, start, end, inside))
+    best = sorted(scored, reverse=True)[:fragments]
+    chosen = []
+    for *_, start, end, inside in sorted(best, key=lambda item: item[3]):
+        lo, hi = _trim(text, start, end, inside, width)
+        chosen.append(Fragment(lo, hi, tuple(s for s in inside if s[0] >= lo and s[1] <= hi)))
+    return Snippet(text, tuple(chosen))
