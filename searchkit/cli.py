@@ -9,10 +9,21 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.progress import Progress as RichProgress
 from typer.exceptions import TyperException
 
 from .analysis import explain
@@ -20,6 +31,8 @@ from .engine import SearchEngine
 from .errors import SearchkitError
 from .search import Hit
 from .snippets import PlainFormatter, TerminalFormatter
+from .sync import Progress as SyncProgress
+from .sync import ProgressCallback
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -56,29 +69,72 @@ def _root(ctx: typer.Context) -> None:
         typer.echo(ctx.get_help())
 
 
+@contextmanager
+def _progress_bar() -> Iterator[ProgressCallback | None]:
+    """A progress bar on stderr when it is a terminal (files, documents, MB, rate, ETA)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    columns = (
+        TextColumn("indexing"), BarColumn(), TextColumn("{task.fields[files]} files"),
+        TextColumn("{task.fields[documents]} docs"), DownloadColumn(binary_units=True),
+        TransferSpeedColumn(), TimeRemainingColumn(),
+    )
+    with RichProgress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("index", total=None, files="0", documents=0)
+
+        def update(p: SyncProgress) -> None:
+            bar.update(task, total=p.bytes_total, completed=p.bytes_done,
+                       files=f"{p.files_done}/{p.files_total}", documents=p.documents)
+
+        yield update
+
+
 @app.command("index")
 def index_cmd(
     folder: Annotated[Path, typer.Argument(help="Folder of articles to index.")],
     index: IndexOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    rebuild: Annotated[bool, typer.Option(
+        "--rebuild", help="Start over: empty the index, then index every file.")] = False,
+    procs: Annotated[int | None, typer.Option(
+        "--procs", "-j", min=1, help="Processes that read files [default: one per core]",
+        show_default=False)] = None,
+    field: Annotated[list[str] | None, typer.Option(
+        "--field", metavar="FIELD=KEY",
+        help="JSON key to read a field from, e.g. --field body=story (repeatable).")] = None,
+    max_size: Annotated[int, typer.Option(
+        "--max-size", min=1, help="Skip files larger than this many MB.")] = 50,
 ) -> None:
-    """Index the articles under FOLDER.
+    """Index the articles under FOLDER; a second run reads only new and changed files.
+
+    Reads .txt/.md, .html, .json/.jsonl, TREC <DOC> files, RSS/Atom .xml, and .gz/.zip of
+    these. Exit code 1 if some files or records were skipped.
 
     Example: searchkit index seeds
     """
-    if not folder.is_dir():
-        raise SearchkitError(f"{folder}: no such folder")
-    with SearchEngine(index or _default_index()) as engine:
-        report = engine.index_folder(folder)
+    keys = dict(_field_option(f) for f in field or [])
+    path = index or _default_index()
+    if rebuild:
+        SearchEngine.reset(path)
+    with SearchEngine(path) as engine, _progress_bar() as progress:
+        report = engine.index_folder(folder, procs=procs, keys=keys, max_file_mb=max_size,
+                                     progress=progress)
     if as_json:
         _print_json(report.to_dict())
     else:
         for skipped in report.skipped:
             typer.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
-        typer.echo(f"indexed {report.documents} documents from {report.files} files"
-                   f" ({len(report.skipped)} skipped)", err=True)
+        typer.echo(report.summary(), err=True)
     if report.skipped:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _field_option(value: str) -> tuple[str, str]:
+    name, sep, key = value.partition("=")
+    if not sep or not name or not key:
+        raise SearchkitError(f"--field {value!r}: expected FIELD=KEY, e.g. body=story")
+    return name.strip(), key.strip()
 
 
 def _print_hit(rank: int, hit: Hit, colour: bool) -> None:

@@ -11,9 +11,11 @@ from whoosh.searching import Searcher
 
 from . import index as idx
 from .documents import Document
-from .ingest import IngestReport, read_folder
+from .errors import SearchkitError
+from .ingest import IngestReport, key_map
 from .search import Hit, Results, make_parser, parse, query_terms, weighting
 from .snippets import PlainFormatter, make_snippet
+from .sync import Options, ProgressCallback, reset_index, sync_folder
 
 
 def _as_document(doc: Document | Mapping[str, Any]) -> Document:
@@ -66,12 +68,31 @@ class SearchEngine:
         writer.commit()
         return count
 
-    def index_folder(self, folder: str | Path) -> IngestReport:
-        """Index the supported files under ``folder``; the report lists what was skipped."""
-        report = IngestReport()
+    def index_folder(self, folder: str | Path, *, procs: int | None = None,
+                     keys: Mapping[str, str] | None = None, max_file_mb: int | None = None,
+                     progress: ProgressCallback | None = None) -> IngestReport:
+        """Bring the index in step with the files under ``folder``; a report of what changed.
+
+        Only new and changed files are read; documents of deleted files are removed. Files
+        are parsed in ``procs`` processes (default: one per core). ``keys`` maps Document
+        fields to JSON key names (``{"body": "story"}``), tried before the usual names.
+        Files over ``max_file_mb`` (default 50) are skipped. ``progress`` is called after
+        each file read. Unreadable files are skipped and listed in ``report.skipped``.
+        """
         root = Path(folder)
-        self.add_documents(read_folder(root, report, exclude=self.path))
-        return report
+        if not root.is_dir():
+            raise SearchkitError(f"{root}: no such folder")
+        try:
+            options = Options(keys=key_map(keys), max_file_bytes=(max_file_mb or 50) * 2**20)
+        except ValueError as exc:
+            raise SearchkitError(str(exc)) from None
+        return sync_folder(self._ix, self.path, root, procs=procs, options=options,
+                           progress=progress)
+
+    @staticmethod
+    def reset(path: str | Path) -> None:
+        """Empty the index at ``path`` (whatever searchkit built it) to rebuild it from scratch."""
+        reset_index(Path(path)).close()
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -3,34 +3,46 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 
-# Markup leftovers that are not text: lone "/>" (from <br />) and stray tags.
-_LEFTOVER = re.compile(r"^\s*/>|<br\s*/?>|</?p\s*>", re.IGNORECASE | re.MULTILINE)
-_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
+from .base import Parsed, Source
+from .dates import date_from_name
+
+# Markup leftovers that are not text: lone "/>" (from <br />) and stray <br>/<p> tags.
+_LEFTOVER = re.compile(r"^[ \t]*/>[ \t]*$|<br\s*/?>|</?p\s*>", re.IGNORECASE | re.MULTILINE)
+# One-line files (Khaleej-2004) separate paragraphs by runs of spaces.
+_SPACE_RUN = re.compile(r"[ \t\u00a0]{3,}")
 TITLE_MAX_CHARS = 150
 
 
 def clean_text(text: str) -> str:
-    """Remove markup leftovers, trailing spaces and runs of blank lines."""
-    text = _LEFTOVER.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = [line.rstrip() for line in text.split("\n")]
+    """Remove markup leftovers, trailing spaces and runs of blank lines.
+
+    >>> clean_text("a\\n/>\\nb<br />c\\n\\n\\n\\nd")
+    'a\\n\\nb\\nc\\n\\nd'
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _LEFTOVER.sub(lambda m: "" if m.group(0).strip() == "/>" else "\n", text)
+    if "\n" not in text.strip():
+        text = _SPACE_RUN.sub("\n", text)
+    lines = [line.strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def split_title(text: str) -> tuple[str | None, str]:
-    """``(title, body)``: the first line is the title when it is short and more follows."""
+    """``(title, body)``: the first line is the title when it is short and more follows.
+
+    >>> split_title("عنوان\\nنص المقال")
+    ('عنوان', 'نص المقال')
+    """
     first, _, rest = text.partition("\n")
     if rest.strip() and 0 < len(first.strip()) <= TITLE_MAX_CHARS:
         return first.strip(), rest.strip()
     return None, text
 
 
-def date_from_name(name: str) -> datetime | None:
-    """A date written in a file name (2018-02-26 or 20180226), or None."""
-    for match in _DATE_IN_NAME.finditer(name):
-        try:
-            return datetime(*(int(g) for g in match.groups()), tzinfo=timezone.utc)
-        except ValueError:
-            continue
-    return None
+def read_text(text: str, source: Source) -> Parsed:
+    """One article per file; the date comes from the file name when it has one."""
+    title, body = split_title(clean_text(text))
+    if not body:
+        return Parsed(problems=["no text"])
+    return Parsed([source.document(body, title=title, date=date_from_name(source.name))])

@@ -1,82 +1,65 @@
-"""Walking a folder and turning its files into documents, with a report of what was skipped."""
+"""Walking a folder: the supported files under it, with what could not be visited and why.
+
+Hidden files and folders and the index folder are left out; symlinked folders are followed
+once (a symlink loop is visited only the first time).
+"""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..documents import Document
-from .text import clean_text, date_from_name, split_title
-
-TEXT_SUFFIXES = {".txt", ".text", ".md"}
-MAX_FILE_BYTES = 50 * 1024 * 1024
+from .readers import supported
+from .report import Skipped
 
 
 @dataclass(frozen=True)
-class Skipped:
-    """A file that was not indexed, and why."""
+class FileEntry:
+    """A supported file: ``rel`` is its ``/``-separated path relative to the walked folder."""
 
-    path: str
-    reason: str
-
-
-@dataclass
-class IngestReport:
-    """What indexing a folder did."""
-
-    files: int = 0
-    documents: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, object]:
-        return {"files": self.files, "documents": self.documents,
-                "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped]}
+    rel: str
+    path: Path
+    size: int
+    mtime_ns: int
 
 
-def _files(root: Path, exclude: Path | None) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(root):
+def _reason(exc: OSError) -> str:
+    return exc.strerror.lower() if exc.strerror else str(exc)
+
+
+def walk(root: Path, exclude: Path | None = None) -> Iterator[FileEntry | Skipped]:
+    """The supported files under ``root`` in sorted order, and Skipped for what failed."""
+    root = root.resolve()
+    excluded = exclude.resolve() if exclude else None
+    seen_dirs: set[tuple[int, int]] = set()
+    problems: list[Skipped] = []
+
+    def on_error(exc: OSError) -> None:
+        rel = Path(exc.filename).relative_to(root).as_posix() if exc.filename else "."
+        problems.append(Skipped(rel + "/", _reason(exc)))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
+        yield from problems
+        problems.clear()
         here = Path(dirpath)
+        st = here.stat()
+        if (st.st_dev, st.st_ino) in seen_dirs:  # a symlink back up the tree
+            dirnames[:] = []
+            continue
+        seen_dirs.add((st.st_dev, st.st_ino))
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                             and (exclude is None or (here / d).resolve() != exclude))
+                             and (excluded is None or (here / d).resolve() != excluded))
         for name in sorted(filenames):
-            if not name.startswith("."):
-                yield here / name
-
-
-def read_file(path: Path, rel: str) -> Document:
-    """Read one text file into a document; ``ValueError`` with a reason if it cannot be."""
-    data = path.read_bytes()
-    if len(data) > MAX_FILE_BYTES:
-        raise ValueError(f"larger than {MAX_FILE_BYTES // 2**20} MB")
-    if b"\x00" in data:
-        raise ValueError("binary file (NUL bytes)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not valid UTF-8 (byte {exc.start})") from None
-    title, body = split_title(clean_text(text))
-    if not body.strip():
-        raise ValueError("empty file")
-    return Document(id=rel, title=title, body=body, path=rel, date=date_from_name(path.name),
-                    encoding="utf-8", file_hash=hashlib.sha1(data).hexdigest())
-
-
-def read_folder(folder: Path, report: IngestReport, exclude: Path | None = None
-                ) -> Iterator[Document]:
-    """Yield the documents of the files under ``folder``; skips are recorded in ``report``."""
-    for path in _files(folder, exclude.resolve() if exclude else None):
-        if path.suffix.lower() not in TEXT_SUFFIXES:
-            continue
-        rel = path.relative_to(folder).as_posix()
-        report.files += 1
-        try:
-            doc = read_file(path, rel)
-        except (OSError, ValueError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            report.skipped.append(Skipped(rel, reason))
-            continue
-        report.documents += 1
-        yield doc
+            if name.startswith(".") or not supported(name):
+                continue
+            path = here / name
+            rel = path.relative_to(root).as_posix()
+            try:
+                fst = path.stat()
+            except OSError as exc:
+                yield Skipped(rel, _reason(exc))
+                continue
+            yield FileEntry(rel, path, fst.st_size, fst.st_mtime_ns)
+    yield from problems

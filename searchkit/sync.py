@@ -1,0 +1,301 @@
+"""Keeping an index in step with a folder: read only new and changed files, drop removed ones.
+
+The sync state is a manifest, ``searchkit-sync.json`` in the index folder: for each indexed
+folder, each file's size, modification time and content hash. It is written only after a
+successful commit, so it never claims more than the index holds. A file unchanged in size and
+mtime is not read; one with a new mtime but the same hash is not parsed again. Without a
+manifest (deleted, or an index filled by an older searchkit) the state is rebuilt from the
+index's stored ``path`` and ``file_hash`` fields, so every file is hashed once but only the
+changed ones are parsed.
+
+Documents are written in batches, each its own commit: Ctrl-C or a crash leaves the index at
+the last commit, and the next run picks up the files that were not committed yet.
+
+Files are read and parsed in a pool of ``procs`` worker processes (spawned, not forked: the
+caller may run threads, such as a progress bar); analysis and writing happen in this process
+through the index's single writer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh.index import Index
+
+from . import index as idx
+from .documents import Document
+from .ingest import (
+    DEFAULT_KEYS,
+    FileEntry,
+    IngestReport,
+    Limits,
+    Skipped,
+    Unreadable,
+    read_bytes,
+    walk,
+)
+from .ingest.jsondocs import KeyMap
+
+MANIFEST_FILE = "searchkit-sync.json"
+MANIFEST_VERSION = 1
+MAX_FILE_BYTES = 50 * 2**20
+BATCH_DOCUMENTS = 10_000
+# Below this many files to read, a worker pool costs more than it saves.
+POOL_MIN_FILES = 64
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the index holds of one file: its size, mtime and content hash when read."""
+
+    size: int
+    mtime_ns: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to read files: JSON key names, archive limits, the largest file read."""
+
+    keys: KeyMap = field(default_factory=lambda: DEFAULT_KEYS)
+    limits: Limits = field(default_factory=Limits)
+    max_file_bytes: int = MAX_FILE_BYTES
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A snapshot for progress bars: files and bytes done of those to read, documents written."""
+
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    documents: int
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class _Outcome:
+    """A file after reading: documents, the same content as before, or a reason to skip it."""
+
+    entry: FileEntry
+    hash: str = ""
+    documents: list[Document] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    same: bool = False
+    error: str | None = None
+
+
+# -- the manifest ---------------------------------------------------------------------------
+
+
+def _manifest_path(index_dir: Path) -> Path:
+    return index_dir / MANIFEST_FILE
+
+
+def load_state(ix: Index, index_dir: Path, root: Path) -> dict[str, FileState]:
+    """The files of ``root`` the index holds: from the manifest, else from stored fields."""
+    try:
+        data = json.loads(_manifest_path(index_dir).read_text(encoding="utf-8"))
+        if data.get("version") == MANIFEST_VERSION:
+            files = data["roots"].get(str(root), {})
+            return {rel: FileState(*state) for rel, state in files.items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    state: dict[str, FileState] = {}
+    with ix.searcher() as searcher:
+        for stored in searcher.all_stored_fields():
+            if stored.get("path") and stored.get("file_hash"):
+                state[stored["path"]] = FileState(-1, -1, stored["file_hash"])
+    return state
+
+
+def save_state(index_dir: Path, root: Path, files: Mapping[str, FileState]) -> None:
+    """Record ``files`` as the indexed state of ``root`` (atomically: write, then rename)."""
+    path = _manifest_path(index_dir)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != MANIFEST_VERSION:
+            raise ValueError
+    except (OSError, ValueError):
+        data = {"version": MANIFEST_VERSION, "roots": {}}
+    data["roots"][str(root)] = {rel: [s.size, s.mtime_ns, s.hash] for rel, s in files.items()}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def reset_index(index_dir: Path) -> Index:
+    """Create an empty index at ``index_dir`` whatever was there, and forget the sync state."""
+    _manifest_path(index_dir).unlink(missing_ok=True)
+    return idx.create_index(index_dir)
+
+
+# -- reading files (in worker processes) -----------------------------------------------------
+
+
+def _read(task: tuple[FileEntry, str | None, Options]) -> _Outcome:
+    """Read and parse one file, unless its content hash is ``known_hash`` (the same as before)."""
+    entry, known_hash, options = task
+    outcome = _Outcome(entry)
+    try:
+        size = entry.path.stat().st_size
+        if size > options.max_file_bytes:
+            outcome.error = f"larger than {options.max_file_bytes // 2**20} MB ({size // 2**20} MB)"
+            return outcome
+        data = entry.path.read_bytes()
+    except FileNotFoundError:
+        outcome.error = "vanished while indexing"
+        return outcome
+    except OSError as exc:
+        outcome.error = exc.strerror.lower() if exc.strerror else str(exc)
+        return outcome
+    outcome.hash = hashlib.sha1(data).hexdigest()
+    outcome.same = outcome.hash == known_hash
+    if outcome.same:
+        return outcome
+    try:
+        parsed = read_bytes(entry.rel, data, options.keys, options.limits, outcome.hash)
+    except Unreadable as exc:
+        outcome.error = str(exc)
+        return outcome
+    outcome.documents, outcome.problems = parsed.documents, parsed.problems
+    return outcome
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+
+
+def _read_all(tasks: list[tuple[FileEntry, str | None, Options]], procs: int
+              ) -> Iterator[_Outcome]:
+    if procs <= 1 or len(tasks) < POOL_MIN_FILES:
+        yield from map(_read, tasks)
+        return
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(procs, initializer=_ignore_sigint) as pool:
+        yield from pool.imap(_read, tasks, chunksize=8)
+
+
+# -- the sync itself -------------------------------------------------------------------------
+
+
+class _Batches:
+    """The index writer, committed every ``size`` documents along with the manifest."""
+
+    def __init__(self, ix: Index, index_dir: Path, root: Path,
+                 state: dict[str, FileState], size: int) -> None:
+        self.ix, self.index_dir, self.root, self.size = ix, index_dir, root, size
+        self.state = state
+        self.pending: dict[str, FileState | None] = {}
+        self.count = 0
+        self.writer = idx.writer(ix)
+
+    def delete(self, rel: str) -> None:
+        self.writer.delete_by_term("path", rel)
+
+    def add(self, docs: Iterable[Document]) -> None:
+        for doc in docs:
+            self.writer.add_document(**idx.document_fields(doc))
+            self.count += 1
+
+    def record(self, rel: str, state: FileState | None) -> None:
+        """Note ``rel``'s new state (None: removed), to be saved with the next commit."""
+        self.pending[rel] = state
+        if self.count >= self.size:
+            self.commit()
+            self.writer = idx.writer(self.ix)
+
+    def commit(self) -> None:
+        self.writer.commit()
+        self.count = 0
+        for rel, state in self.pending.items():
+            if state is None:
+                self.state.pop(rel, None)
+            else:
+                self.state[rel] = state
+        self.pending.clear()
+        save_state(self.index_dir, self.root, self.state)
+
+    def cancel(self) -> None:
+        self.writer.cancel()
+
+
+def sync_folder(ix: Index, index_dir: Path, folder: Path, *, procs: int | None = None,
+                options: Options | None = None, batch_documents: int = BATCH_DOCUMENTS,
+                progress: ProgressCallback | None = None) -> IngestReport:
+    """Bring the index ``ix`` (in ``index_dir``) in step with the files under ``folder``."""
+    started = time.monotonic()
+    options = options or Options()
+    procs = procs or os.cpu_count() or 1
+    root = folder.resolve()
+    report = IngestReport()
+    state = load_state(ix, index_dir, root)
+    fresh = ix.is_empty()
+    tasks: list[tuple[FileEntry, str | None, Options]] = []
+    seen: set[str] = set()
+    for item in walk(root, exclude=index_dir):
+        if isinstance(item, Skipped):
+            report.skipped.append(item)
+            continue
+        report.files += 1
+        seen.add(item.rel)
+        known = state.get(item.rel)
+        if known and (known.size, known.mtime_ns) == (item.size, item.mtime_ns):
+            report.unchanged += 1
+        else:
+            tasks.append((item, known.hash if known else None, options))
+    removed = [rel for rel in state if rel not in seen]
+    bytes_total = sum(task[0].size for task in tasks)
+
+    batches = _Batches(ix, index_dir, root, state, batch_documents)
+    try:
+        for rel in removed:
+            batches.delete(rel)
+            batches.record(rel, None)
+            report.removed += 1
+        for done, outcome in enumerate(_read_all(tasks, procs), 1):
+            entry = outcome.entry
+            report.bytes_read += entry.size
+            if outcome.error:
+                report.skipped.append(Skipped(entry.rel, outcome.error))
+            elif outcome.same:
+                report.unchanged += 1
+                batches.record(entry.rel, FileState(entry.size, entry.mtime_ns, outcome.hash))
+            else:
+                indexed_before = entry.rel in state
+                if indexed_before or not fresh:
+                    batches.delete(entry.rel)
+                batches.add(outcome.documents)
+                report.documents += len(outcome.documents)
+                report.updated += indexed_before
+                report.added += not indexed_before
+                if outcome.problems:
+                    report.skipped.append(Skipped(entry.rel, _problems(outcome.problems)))
+                batches.record(entry.rel, FileState(entry.size, entry.mtime_ns, outcome.hash))
+            if progress:
+                progress(Progress(done, len(tasks), report.bytes_read, bytes_total,
+                                  report.documents))
+    except BaseException:
+        batches.cancel()
+        raise
+    batches.commit()
+    report.total_documents = ix.doc_count()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _problems(problems: list[str], shown: int = 3) -> str:
+    """One line for the records of a file that were left out."""
+    more = f" (and {len(problems) - shown} more)" if len(problems) > shown else ""
+    return f"{len(problems)} records left out: " + "; ".join(problems[:shown]) + more
