@@ -298,4 +298,5 @@ def sync_folder(ix: Index, index_dir: Path, folder: Path, *, procs: int | None =
 def _problems(problems: list[str], shown: int = 3) -> str:
     """One line for the records of a file that were left out."""
     more = f" (and {len(problems) - shown} more)" if len(problems) > shown else ""
-    return f"{len(problems)} records left out: " + "; ".join(problems[:shown]) + more
+    records = "record" if len(problems) == 1 else "records"
+    return f"{len(problems)} {records} left out: " + "; ".join(problems[:shown]) + more

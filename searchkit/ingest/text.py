@@ -7,8 +7,9 @@ import re
 from .base import Parsed, Source
 from .dates import date_from_name
 
-# Markup leftovers that are not text: lone "/>" (from <br />) and stray <br>/<p> tags.
-_LEFTOVER = re.compile(r"^[ \t]*/>[ \t]*$|<br\s*/?>|</?p\s*>", re.IGNORECASE | re.MULTILINE)
+# Markup leftovers that are not text: lone "/>" lines (from <br />), stray <br> and <p> tags.
+_LONE_CLOSE = re.compile(r"^[ \t]*/>[ \t]*(?:\n|\Z)", re.MULTILINE)
+_BREAK_TAG = re.compile(r"<br\s*/?>|</?p\s*>", re.IGNORECASE)
 # One-line files (Khaleej-2004) separate paragraphs by runs of spaces.
 _SPACE_RUN = re.compile(r"[ \t\u00a0]{3,}")
 TITLE_MAX_CHARS = 150
@@ -18,10 +19,10 @@ def clean_text(text: str) -> str:
     """Remove markup leftovers, trailing spaces and runs of blank lines.
 
     >>> clean_text("a\\n/>\\nb<br />c\\n\\n\\n\\nd")
-    'a\\n\\nb\\nc\\n\\nd'
+    'a\\nb\\nc\\n\\nd'
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _LEFTOVER.sub(lambda m: "" if m.group(0).strip() == "/>" else "\n", text)
+    text = _BREAK_TAG.sub("\n", _LONE_CLOSE.sub("", text))
     if "\n" not in text.strip():
         text = _SPACE_RUN.sub("\n", text)
     lines = [line.strip() for line in text.split("\n")]
