@@ -24,8 +24,11 @@ import multiprocessing
 import os
 import signal
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 from whoosh.index import Index
@@ -50,6 +53,8 @@ MAX_FILE_BYTES = 50 * 2**20
 BATCH_DOCUMENTS = 10_000
 # Below this many files to read, a worker pool costs more than it saves.
 POOL_MIN_FILES = 64
+# Files read ahead per worker process.
+READ_AHEAD = 32
 
 
 @dataclass(frozen=True)
@@ -184,7 +189,17 @@ def _read_all(tasks: list[tuple[FileEntry, str | None, Options]], procs: int
         return
     context = multiprocessing.get_context("spawn")
     with context.Pool(procs, initializer=_ignore_sigint) as pool:
-        yield from pool.imap(_read, tasks, chunksize=8)
+        # A bounded window of files in flight: the pool parses faster than this process
+        # indexes, and Pool.imap would read ahead without limit (all the folder in memory).
+        pending: deque[AsyncResult[_Outcome]] = deque()
+        remaining = iter(tasks)
+        for task in islice(remaining, READ_AHEAD * procs):
+            pending.append(pool.apply_async(_read, (task,)))
+        while pending:
+            outcome = pending.popleft().get()
+            for task in islice(remaining, 1):
+                pending.append(pool.apply_async(_read, (task,)))
+            yield outcome
 
 
 # -- the sync itself -------------------------------------------------------------------------
