@@ -214,15 +214,18 @@ class _Batches:
         self.state = state
         self.pending: dict[str, FileState | None] = {}
         self.count = 0
+        self.dirty = False
         self.writer = idx.writer(ix)
 
     def delete(self, rel: str) -> None:
         self.writer.delete_by_term("path", rel)
+        self.dirty = True
 
     def add(self, docs: Iterable[Document]) -> None:
         for doc in docs:
             self.writer.add_document(**idx.document_fields(doc))
             self.count += 1
+            self.dirty = True
 
     def record(self, rel: str, state: FileState | None) -> None:
         """Note ``rel``'s new state (None: removed), to be saved with the next commit."""
@@ -232,8 +235,11 @@ class _Batches:
             self.writer = idx.writer(self.ix)
 
     def commit(self) -> None:
-        self.writer.commit()
-        self.count = 0
+        if self.dirty:
+            self.writer.commit()
+        else:  # nothing written: committing would still merge segments, for nothing
+            self.writer.cancel()
+        self.count, self.dirty = 0, False
         for rel, state in self.pending.items():
             if state is None:
                 self.state.pop(rel, None)
