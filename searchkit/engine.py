@@ -10,6 +10,7 @@ from typing import Any
 from whoosh.searching import Searcher
 
 from . import index as idx
+from .analysis import AnalysisOptions
 from .documents import Document
 from .errors import SearchkitError
 from .ingest import IngestReport, key_map
@@ -33,13 +34,16 @@ class SearchEngine:
     ['1']
     """
 
-    def __init__(self, path: str | Path, create: bool = True) -> None:
+    def __init__(self, path: str | Path, create: bool = True,
+                 analysis: AnalysisOptions | None = None) -> None:
         """Open the index at ``path``, creating the folder and index if missing.
 
         With ``create=False`` a missing index raises :class:`IndexNotFoundError`.
+        ``analysis`` switches parts of the analysis off in a *new* index (for studies).
         """
         self.path = Path(path)
-        self._ix = idx.open_index(self.path, create=create)
+        self._ix = idx.open_index(self.path, create=create,
+                                  options=analysis or AnalysisOptions())
         self._parser = make_parser(self._ix.schema)
         self._searcher: Searcher | None = None
         self._lock = threading.Lock()
@@ -106,10 +110,12 @@ class SearchEngine:
             searcher = self._searcher = self._ix.searcher(weighting=weighting())
         return searcher
 
-    def search(self, query: str, limit: int = 10) -> Results:
+    def search(self, query: str, limit: int = 10, snippets: bool = True) -> Results:
         """Search for ``query``; the best ``limit`` hits with snippets, and the total count.
 
-        Raises :class:`QueryError` for an empty or unparseable query.
+        ``snippets=False`` skips snippet building (``hit.snippet`` is empty), which is
+        faster when only ids and scores are wanted. Raises :class:`QueryError` for an
+        empty or unparseable query.
         """
         q = parse(self._parser, query)
         terms = query_terms(q)
@@ -120,10 +126,11 @@ class SearchEngine:
             hits = []
             for result in found[:limit]:
                 stored = result.fields()
-                snippet = make_snippet(idx.stored_body(stored), terms)
+                snippet = make_snippet(idx.stored_body(stored), terms) if snippets else None
                 hits.append(Hit(
                     id=stored["id"], score=result.score, title=stored.get("title") or None,
-                    snippet=snippet.render(PlainFormatter()), path=stored.get("path"),
+                    snippet=snippet.render(PlainFormatter()) if snippet else "",
+                    path=stored.get("path"),
                     date=stored.get("date"), source=stored.get("source"),
                     category=stored.get("category"), url=stored.get("url"),
                     highlights=snippet,

@@ -21,7 +21,13 @@ from whoosh.index import Index, LockError
 from whoosh.writing import IndexWriter
 
 from . import __version__
-from .analysis import ANALYSIS_VERSION, exact_analyzer, stem_analyzer
+from .analysis import (
+    ANALYSIS_VERSION,
+    DEFAULT_OPTIONS,
+    AnalysisOptions,
+    exact_analyzer,
+    stem_analyzer,
+)
 from .documents import Document
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError
 
@@ -33,9 +39,9 @@ REBUILD_HINT = "rebuild it with `searchkit index --rebuild FOLDER`"
 TEXT_FIELDS = {"title": "title_exact", "body": "body_exact"}
 
 
-def make_schema() -> Schema:
+def make_schema(options: AnalysisOptions = DEFAULT_OPTIONS) -> Schema:
     """The schema: stemmed and exact text fields, metadata for filters, the stored body."""
-    stemmed, exact = stem_analyzer(), exact_analyzer()
+    stemmed, exact = stem_analyzer(options), exact_analyzer(options)
     return Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=stemmed, stored=True),
@@ -80,8 +86,12 @@ def check_version(path: Path) -> None:
         )
 
 
-def open_index(path: Path, create: bool = True) -> Index:
-    """Open the index at ``path``; create it (and the folder) if missing and ``create``."""
+def open_index(path: Path, create: bool = True, options: AnalysisOptions = DEFAULT_OPTIONS
+               ) -> Index:
+    """Open the index at ``path``; create it (and the folder) if missing and ``create``.
+
+    ``options`` apply only when the index is created; an existing index keeps its own.
+    """
     if exists(path):
         check_version(path)
         try:
@@ -92,13 +102,13 @@ def open_index(path: Path, create: bool = True) -> Index:
         raise IndexNotFoundError(
             f"no index at {path}: build one with `searchkit index FOLDER --index {path}`"
         )
-    return create_index(path)
+    return create_index(path, options)
 
 
-def create_index(path: Path) -> Index:
+def create_index(path: Path, options: AnalysisOptions = DEFAULT_OPTIONS) -> Index:
     """Create an empty index at ``path`` (replacing any index there)."""
     path.mkdir(parents=True, exist_ok=True)
-    ix = whoosh_index.create_in(str(path), make_schema())
+    ix = whoosh_index.create_in(str(path), make_schema(options))
     (path / META_FILE).write_text(json.dumps(_meta(), indent=2) + "\n", encoding="utf-8")
     return ix
 

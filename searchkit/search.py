@@ -9,6 +9,7 @@ documents that miss one word, ranked below those that have them all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,11 +23,14 @@ from .index import TEXT_FIELDS
 from .snippets import QueryTerms, Snippet
 
 # Field weights: exact matches and titles count more than stem-only and body matches.
-FIELD_BOOSTS = {"body": 1.0, "body_exact": 0.6, "title": 0.8, "title_exact": 0.4}
+FIELD_BOOSTS = {"body": 1.0, "body_exact": 0.4, "title": 0.9, "title_exact": 0.5}
 # BM25 parameters (k1, b), the same for every field.
-BM25_K1, BM25_B = 1.2, 0.75
+BM25_K1, BM25_B = 0.9, 0.75
 # Bonus factor for documents matching more of the query's words (Whoosh OrGroup).
 COORDINATION = 0.9
+
+
+_QUESTION_MARK = re.compile(r"[?\u061f]+(?=\s|$)")
 
 
 def weighting() -> scoring.WeightingModel:
@@ -48,7 +52,8 @@ def parse(parser: qparser.QueryParser, text: str) -> query.Query:
     """Parse ``text``; :class:`QueryError` if it is empty or holds only stop words."""
     if not text or not text.strip():
         raise QueryError("the query is empty")
-    text = text.replace("\u061f", "?")  # Arabic question mark works as a wildcard too
+    # A ? or ؟ ending a word is a question mark; inside a word it matches any one letter.
+    text = _QUESTION_MARK.sub(" ", text).replace("\u061f", "?")
     try:
         q = parser.parse(text)
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd input

@@ -52,13 +52,16 @@ def test_add_documents_dicts_and_records(tmp_path: Path) -> None:
         assert engine.search("طهران")[0].id == "a"
 
 
-def test_title_matches_rank_first(tmp_path: Path) -> None:
+def test_exact_form_ranks_above_stem_only_match(tmp_path: Path) -> None:
     with SearchEngine(tmp_path / "ix") as engine:
         engine.add_documents([
-            {"id": "body", "title": "أخبار", "body": "تحدث الوزير عن الاقتصاد والنفط اليوم"},
-            {"id": "title", "title": "النفط", "body": "تحدث الوزير عن الاقتصاد اليوم"},
+            {"id": "stem", "body": "أطلق الجيش صاروخا جديدا من القاعدة"},
+            {"id": "exact", "body": "أطلق الجيش الصواريخ الجديدة من القاعدة"},
+            {"id": "none", "body": "افتتح الوزير المعرض الجديد في المدينة"},
         ])
-        assert [h.id for h in engine.search("النفط")] == ["title", "body"]
+        results = engine.search("الصواريخ")
+        assert [h.id for h in results] == ["exact", "stem"]
+        assert results.total == 2
 
 
 def test_bad_documents_and_queries_raise_clear_errors(tmp_path: Path) -> None:

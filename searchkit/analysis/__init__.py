@@ -10,7 +10,7 @@ Both keep the tokenizer's positions and character offsets. The classes live at s
 import paths because Whoosh pickles them into the index schema.
 
 >>> analyze("وَالصَّوارِيخُ فرط صوتيّة")
-['صاروخ', 'فرط', 'صوت']
+['صاروخ', 'فرط', 'صوت', '√صوت']
 """
 
 from __future__ import annotations
@@ -19,7 +19,16 @@ from dataclasses import dataclass
 
 from whoosh.analysis.analyzers import CompositeAnalyzer
 
-from .filters import STOP_WORDS, ArabicStemFilter, ArabicStopFilter, NormalizeFilter, stem_term
+from .filters import (
+    CLITIC_PREPOSITIONS,
+    STOP_WORDS,
+    ArabicStemFilter,
+    ArabicStopFilter,
+    NormalizeFilter,
+    root_term,
+    stem_term,
+    stem_terms,
+)
 from .normalize import fold_hamza, normalize
 from .stemmer import stem
 from .tokenizer import ArabicTokenizer
@@ -30,6 +39,7 @@ ANALYSIS_VERSION = 1
 __all__ = [
     "ANALYSIS_VERSION",
     "STOP_WORDS",
+    "AnalysisOptions",
     "ArabicStemFilter",
     "ArabicStopFilter",
     "ArabicTokenizer",
@@ -40,20 +50,41 @@ __all__ = [
     "explain",
     "fold_hamza",
     "normalize",
+    "root_term",
     "stem",
     "stem_analyzer",
     "stem_term",
+    "stem_terms",
 ]
 
 
-def exact_analyzer() -> CompositeAnalyzer:
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """Switches for ablation studies; the defaults are what searchkit ships."""
+
+    stem: bool = True
+    stopwords: bool = True
+    lexicon: bool = True
+    expand: str = CLITIC_PREPOSITIONS
+    roots: bool = True
+
+
+DEFAULT_OPTIONS = AnalysisOptions()
+
+
+def exact_analyzer(options: AnalysisOptions = DEFAULT_OPTIONS) -> CompositeAnalyzer:
     """Tokenize, normalize and drop stop words (the *exact* fields)."""
-    return ArabicTokenizer() | NormalizeFilter() | ArabicStopFilter()
+    stop = ArabicStopFilter() if options.stopwords else ArabicStopFilter(stoplist=())
+    return ArabicTokenizer() | NormalizeFilter() | stop
 
 
-def stem_analyzer() -> CompositeAnalyzer:
+def stem_analyzer(options: AnalysisOptions = DEFAULT_OPTIONS) -> CompositeAnalyzer:
     """:func:`exact_analyzer` followed by hamza folding and light stemming."""
-    return exact_analyzer() | ArabicStemFilter()
+    if not options.stem:
+        return exact_analyzer(options)
+    return exact_analyzer(options) | ArabicStemFilter(
+        lexicon=options.lexicon, expand=options.expand, roots=options.roots
+    )
 
 
 _STEM = stem_analyzer()

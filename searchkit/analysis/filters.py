@@ -5,11 +5,12 @@ positions and character offsets stay those the tokenizer gave.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from whoosh.analysis import Filter, Token
 
 from .normalize import fold_hamza, normalize
-from .stemmer import stem
+from .stemmer import KNOWN_STEMS, root, stem, stem_without_lexicon
 from .wordlists import (
     CONJUNCTIONS,
     PREPOSITION_FORMS,
@@ -18,13 +19,52 @@ from .wordlists import (
 )
 
 
-def stem_term(normalized: str) -> str:
+def stem_term(normalized: str, lexicon: bool = True) -> str:
     """The stemmed-field term of a normalized word: hamza seats folded, then stemmed.
+
+    ``lexicon=False`` stems without protected words and dictionaries (ablation only).
 
     >>> stem_term("مسئوليه") == stem_term("مسؤول")
     True
     """
-    return stem(fold_hamza(normalized))
+    folded = fold_hamza(normalized)
+    return stem(folded) if lexicon else stem_without_lexicon(folded)
+
+
+# Prepositions that may be glued to a noun without the article (بكثرة، لسكان، كرئيس).
+CLITIC_PREPOSITIONS = "بلك"
+
+
+def stem_terms(normalized: str, lexicon: bool = True, expand: str = CLITIC_PREPOSITIONS
+               ) -> tuple[str, ...]:
+    """The stemmed-field terms of a normalized word: its light stem and, if the word starts
+    with a letter of ``expand`` that may be a glued preposition, the stem of the word
+    without it (لسكان -> سكان as well as لسك). Known words get their stem only.
+
+    >>> stem_terms("لسكان")
+    ('لسك', 'سكان')
+    >>> stem_terms("لبنان")
+    ('لبنان',)
+    """
+    first = stem_term(normalized, lexicon)
+    if (expand and len(normalized) >= 5 and normalized[0] in expand
+            and first not in KNOWN_STEMS):
+        return tuple(dict.fromkeys((first, stem_term(normalized[1:], lexicon))))
+    return (first,)
+
+
+def root_term(normalized: str, lexicon: bool = True, expand: str = CLITIC_PREPOSITIONS
+              ) -> str | None:
+    """The root-field term of a normalized word: the root of its last stem, or None for
+    known words and words under 4 letters.
+
+    >>> root_term("لسكان")
+    '√سكن'
+    """
+    last = stem_terms(normalized, lexicon, expand)[-1]
+    if last in KNOWN_STEMS or len(normalized) < 4:
+        return None
+    return root(last)
 
 
 def _stop_words() -> frozenset[str]:
@@ -89,16 +129,37 @@ class ArabicStopFilter(Filter):
 
 
 class ArabicStemFilter(Filter):
-    """Fold hamza seats (ؤ ئ -> ء) and replace each token with its light stem.
+    """Fold hamza seats (ؤ ئ -> ء) and replace each token with its stemmed-field terms.
+
+    The terms of :func:`stem_terms` and, with ``roots``, the :func:`root_term`, all at the
+    token's position and offsets: a document that shares only the root with the query still
+    matches, and one that shares the stem too scores higher.
 
     >>> from searchkit.analysis.tokenizer import ArabicTokenizer
     >>> chain = ArabicTokenizer() | NormalizeFilter() | ArabicStemFilter()
-    >>> [t.text for t in chain("والصواريخ صاروخ")]
-    ['صاروخ', 'صاروخ']
+    >>> [t.text for t in chain("والصواريخ صوتية")]
+    ['صاروخ', 'صوت', '√صوت']
     """
 
+    def __init__(self, lexicon: bool = True, expand: str = CLITIC_PREPOSITIONS,
+                 roots: bool = True) -> None:
+        self.lexicon = lexicon
+        self.expand = expand
+        self.roots = roots
+
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        options = (self.lexicon, self.expand, self.roots)
         for t in tokens:
-            if not t.stopped:
-                t.text = stem_term(t.text)
-            yield t
+            if t.stopped:
+                yield t
+                continue
+            for term in _all_terms(t.text, *options):
+                t.text = term
+                yield t
+
+
+@lru_cache(maxsize=200_000)
+def _all_terms(normalized: str, lexicon: bool, expand: str, roots: bool) -> tuple[str, ...]:
+    terms = stem_terms(normalized, lexicon, expand)
+    extra = root_term(normalized, lexicon, expand) if roots else None
+    return (*terms, extra) if extra else terms

@@ -9,7 +9,8 @@ plural meets its singular (الصواريخ -> صاروخ):
    letters; else a lone و leaving >= 3; else the future س before ي/ت/ن leaving >= 4;
 2. one pronoun suffix (هما كما هم هن كم كن نا ها ه) leaving >= 3 (>= 4 for the ك ones);
    after it a final ات is the plural and a final ت the feminine ة (زيارته = زيارة);
-3. number and gender suffixes (ات ون ين ان ه ي), repeated while >= 3 letters remain.
+   without a pronoun, a final accusative ا or verbal وا goes (سابقاً، ذهبوا) leaving >= 4;
+3. one number/gender suffix (ات ون ين ان ه), then a nisba ي, each leaving >= 3 letters.
 
 Words that start with what looks like a clitic (وزارة, سيارة, فريق) are kept whole when the
 word without its suffixes is in the lexicon.
@@ -24,13 +25,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from whoosh.lang.isri import ISRIStemmer
+
 from .normalize import fold_hamza, normalize
 from .wordlists import BROKEN_PLURALS, COUNTRY_ADJECTIVES, KEEP_INITIAL, PROTECTED
 
 _ARTICLES = ("وبال", "وكال", "فبال", "فكال", "ولل", "فلل", "وال", "فال", "بال", "كال", "لل", "ال")
 _PRONOUNS = (("هما", 3), ("كما", 4), ("هم", 3), ("هن", 3), ("كم", 4), ("كن", 4), ("نا", 3),
              ("ها", 3), ("ه", 3))
-_SUFFIXES = ("ات", "ون", "ين", "ان", "ه", "ي")
+_SUFFIXES = ("ات", "ون", "ين", "ان", "ه")
 _MIN_STEM = 3
 
 
@@ -39,19 +42,16 @@ def _is_arabic(word: str) -> bool:
 
 
 def _strip_number_gender(word: str, lexicon: dict[str, str]) -> tuple[str, bool]:
-    """Step 3: remove ات ون ين ان ه ي while the rest keeps >= 3 letters.
+    """Step 3: remove one of ات ون ين ان ه, then a nisba ي, each leaving >= 3 letters.
 
     Returns the stem and whether it came from the lexicon.
     """
-    changed = True
-    while changed:
-        changed = False
-        for suffix in _SUFFIXES:
+    for suffixes in (_SUFFIXES, ("ي",)):
+        for suffix in suffixes:
             if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
                 word = word[: -len(suffix)]
                 if word in lexicon:
                     return lexicon[word], True
-                changed = True
                 break
     return word, False
 
@@ -70,6 +70,14 @@ def _strip_suffixes(word: str, lexicon: dict[str, str]) -> tuple[str, bool]:
             if word in lexicon:
                 return lexicon[word], True
             break
+    else:
+        # The accusative alef (سابقاً، رسمياً) and the plural verb ending وا (ذهبوا).
+        if word.endswith("وا") and len(word) >= 5:
+            word = word[:-2]
+        elif word.endswith("ا") and len(word) >= 5:
+            word = word[:-1]
+        if word in lexicon:
+            return lexicon[word], True
     return _strip_number_gender(word, lexicon)
 
 
@@ -131,6 +139,8 @@ def _build_lexicon() -> dict[str, str]:
 
 
 LEXICON: dict[str, str] = _build_lexicon()
+# Stems of known words (names, protected words, dictionary entries): never expanded.
+KNOWN_STEMS: frozenset[str] = frozenset(LEXICON) | frozenset(LEXICON.values())
 
 
 @lru_cache(maxsize=200_000)
@@ -143,3 +153,26 @@ def stem(word: str) -> str:
     True
     """
     return _stem(word, LEXICON)
+
+
+@lru_cache(maxsize=200_000)
+def stem_without_lexicon(word: str) -> str:
+    """:func:`stem` with no protected words or dictionaries (for ablation studies)."""
+    return _stem(word, {})
+
+
+_ISRI = ISRIStemmer()
+ROOT_MARK = "√"
+
+
+@lru_cache(maxsize=200_000)
+def root(word: str) -> str:
+    """The ISRI root of a word (a light stem), marked with ``√`` so it never equals a stem.
+
+    Roots are broad (سكان and مسكن share سكن); the stemmed field holds them beside the light
+    stem, so a document sharing only the root still matches, with a lower weight.
+
+    >>> root("مدرس") == root("درس")
+    True
+    """
+    return ROOT_MARK + _ISRI.stem(word)
