@@ -311,7 +311,6 @@ def sync_folder(ix: Index, index_dir: Path, folder: Path, *, procs: int | None =
         batches.cancel()
         raise
     batches.commit()
-    report.total_documents = ix.doc_count()
     report.seconds = time.monotonic() - started
     return report
 

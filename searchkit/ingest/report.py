@@ -20,7 +20,7 @@ class IngestReport:
     ``files`` counts the supported files found; of those, ``added``, ``updated`` and
     ``unchanged`` (files) and ``skipped`` (files or records, with reasons). ``removed``
     counts files gone since the last run, whose documents were deleted. ``documents`` is the
-    number of documents written in this run; ``total_documents`` the index's count after it.
+    number of documents written in this run.
     """
 
     files: int = 0
@@ -31,7 +31,6 @@ class IngestReport:
     unchanged: int = 0
     bytes_read: int = 0
     seconds: float = 0.0
-    total_documents: int = 0
     skipped: list[Skipped] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -39,8 +38,7 @@ class IngestReport:
         return (f"indexed {self.documents} documents from {self.added + self.updated} files:"
                 f" {self.added} added, {self.updated} updated, {self.removed} removed,"
                 f" {self.unchanged} unchanged, {len(self.skipped)} skipped"
-                f" ({self.bytes_read / 2**20:.1f} MB in {self.seconds:.1f} s;"
-                f" {self.total_documents} documents in the index)")
+                f" ({self.bytes_read / 2**20:.1f} MB read in {self.seconds:.1f} s)")
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict."""
