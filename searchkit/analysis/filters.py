@@ -47,9 +47,10 @@ def stem_terms(normalized: str, lexicon: bool = True, expand: str = CLITIC_PREPO
     ('لبنان',)
     """
     first = stem_term(normalized, lexicon)
-    if (expand and len(normalized) >= 5 and normalized[0] in expand
-            and first not in KNOWN_STEMS):
-        return tuple(dict.fromkeys((first, stem_term(normalized[1:], lexicon))))
+    if expand and len(normalized) >= 5 and normalized[0] in expand and first not in KNOWN_STEMS:
+        second = stem_term(normalized[1:], lexicon)
+        if normalized[1] not in "وف" or second in KNOWN_STEMS:
+            return tuple(dict.fromkeys((first, second)))
     return (first,)
 
 
@@ -78,6 +79,10 @@ def _stop_words() -> frozenset[str]:
 STOP_WORDS: frozenset[str] = _stop_words()
 
 
+# Words repeat (news vocabulary is Zipfian): normalize each distinct word once.
+_normalize_word = lru_cache(maxsize=200_000)(normalize)
+
+
 class NormalizeFilter(Filter):
     """Apply :func:`normalize` to each token and drop tokens that normalize to nothing.
 
@@ -91,7 +96,7 @@ class NormalizeFilter(Filter):
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         for t in tokens:
-            text = normalize(t.text)
+            text = _normalize_word(t.text)
             if " " in text:
                 for part in text.split():
                     t.text = part

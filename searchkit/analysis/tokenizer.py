@@ -23,8 +23,9 @@ _WORD_EXTRAS = (
     "\u061c\u200c-\u200f\u2060\ufeff\u00ad"  # ALM, ZWNJ, ZWJ, LRM, RLM, WJ, BOM, soft hyphen
 )
 _WORD = rf"(?:[^\W_]|[{_WORD_EXTRAS}])"
-# A decimal number stays whole (3.5, 1,000, ٣٫٥); otherwise a run of word characters.
-WORD_PATTERN = re.compile(rf"\d+(?:[.,\u066b\u066c]\d+)+(?!{_WORD})|{_WORD}+")
+# A run of word characters; a decimal point or thousands separator between two digits stays
+# inside it (3.5, 1,000, ٣٫٥).
+WORD_PATTERN = re.compile(rf"(?:{_WORD}|(?<=\d)[.,\u066b\u066c](?=\d))+")
 
 
 class ArabicTokenizer(Tokenizer):
