@@ -10,7 +10,7 @@ plural meets its singular (الصواريخ -> صاروخ):
 2. one pronoun suffix (هما كما هم هن كم كن نا ها ه) leaving >= 3 (>= 4 for the ك ones);
    after it a final ات is the plural and a final ت the feminine ة (زيارته = زيارة);
    without a pronoun, a final accusative ا or verbal وا goes (سابقاً، ذهبوا) leaving >= 4;
-3. one number/gender suffix (ات ون ين ان ه), then a nisba ي, each leaving >= 3 letters.
+3. one number/gender suffix (تان تين ات ون ين ان ه), then a nisba ي, each leaving >= 3 letters.
 
 Words that start with what looks like a clitic (وزارة, سيارة, فريق) are kept whole when the
 word without its suffixes is in the lexicon.
@@ -33,7 +33,7 @@ from .wordlists import BROKEN_PLURALS, COUNTRY_ADJECTIVES, KEEP_INITIAL, PROTECT
 _ARTICLES = ("وبال", "وكال", "فبال", "فكال", "ولل", "فلل", "وال", "فال", "بال", "كال", "لل", "ال")
 _PRONOUNS = (("هما", 3), ("كما", 4), ("هم", 3), ("هن", 3), ("كم", 4), ("كن", 4), ("نا", 3),
              ("ها", 3), ("ه", 3))
-_SUFFIXES = ("ات", "ون", "ين", "ان", "ه")
+_SUFFIXES = ("تان", "تين", "ات", "ون", "ين", "ان", "ه")
 _MIN_STEM = 3
 
 
