@@ -1,5 +1,6 @@
 """``python -m searchkit``."""
 
-from .cli import main
+from searchkit.cli import main
 
-main()
+if __name__ == "__main__":  # spawned worker processes import this module too
+    main()

@@ -58,9 +58,20 @@ def parse(parser: qparser.QueryParser, text: str) -> query.Query:
         q = parser.parse(text)
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
         raise QueryError(f"cannot parse query {text!r}: {exc}") from exc
+    q = _drop_phrases_without_positions(q, parser.schema)
     if q is query.NullQuery or (not list(q.iter_all_terms()) and not _has_multiterm(q)):
         raise QueryError(f"query {text!r} has only stop words or no searchable words")
     return q
+
+
+def _drop_phrases_without_positions(q: query.Query, schema: Schema) -> query.Query:
+    """A phrase is matched on the fields that store positions (the exact ones) only."""
+    def visit(node: query.Query) -> query.Query:
+        if isinstance(node, query.Phrase) and not schema[node.fieldname].format.supports(
+                "positions"):
+            return query.NullQuery
+        return node
+    return q.accept(visit).normalize()
 
 
 def _has_multiterm(q: query.Query) -> bool:

@@ -209,13 +209,14 @@ class _Batches:
     """The index writer, committed every ``size`` documents along with the manifest."""
 
     def __init__(self, ix: Index, index_dir: Path, root: Path,
-                 state: dict[str, FileState], size: int) -> None:
+                 state: dict[str, FileState], size: int, procs: int) -> None:
         self.ix, self.index_dir, self.root, self.size = ix, index_dir, root, size
         self.state = state
+        self.procs = procs
         self.pending: dict[str, FileState | None] = {}
         self.count = 0
         self.dirty = False
-        self.writer = idx.writer(ix)
+        self.writer = idx.writer(ix, procs=procs)
 
     def delete(self, rel: str) -> None:
         self.writer.delete_by_term("path", rel)
@@ -232,7 +233,7 @@ class _Batches:
         self.pending[rel] = state
         if self.count >= self.size:
             self.commit()
-            self.writer = idx.writer(self.ix)
+            self.writer = idx.writer(self.ix, procs=self.procs)
 
     def commit(self) -> None:
         if self.dirty:
@@ -279,7 +280,9 @@ def sync_folder(ix: Index, index_dir: Path, folder: Path, *, procs: int | None =
     removed = [rel for rel in state if rel not in seen]
     bytes_total = sum(task[0].size for task in tasks)
 
-    batches = _Batches(ix, index_dir, root, state, batch_documents)
+    # Analysis is the expensive part: with enough to write, it runs in ``procs`` processes.
+    writer_procs = procs if len(tasks) >= POOL_MIN_FILES else 1
+    batches = _Batches(ix, index_dir, root, state, batch_documents, writer_procs)
     try:
         for rel in removed:
             batches.delete(rel)
