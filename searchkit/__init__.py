@@ -20,11 +20,23 @@ from .errors import (
     QueryError,
     SearchkitError,
 )
-from .ingest import IngestReport
-from .search import Hit, Results
+from .search import Facets, Hit, Results
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .ingest import IngestReport
+
+
+def __getattr__(name: str) -> object:
+    # The ingest stack (trafilatura, feedparser, charset-normalizer) loads only when used,
+    # so that `searchkit search` starts fast.
+    if name == "IngestReport":
+        from .ingest import IngestReport
+        return IngestReport
+    raise AttributeError(f"module 'searchkit' has no attribute {name!r}")
 
 __all__ = [
-    "Document", "DocumentError", "Hit", "IndexLockedError", "IndexNotFoundError",
+    "Document", "DocumentError", "Facets", "Hit", "IndexLockedError", "IndexNotFoundError",
     "IndexVersionError", "IngestReport", "QueryError", "Results", "SearchEngine",
     "SearchkitError", "__version__", "analyze", "explain",
 ]

@@ -12,27 +12,19 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-from rich.progress import Progress as RichProgress
 from typer.exceptions import TyperException
 
 from .analysis import explain
 from .engine import SearchEngine
 from .errors import SearchkitError
-from .search import Hit
+from .search import Hit, Results, Sort
 from .snippets import PlainFormatter, TerminalFormatter
-from .sync import Progress as SyncProgress
-from .sync import ProgressCallback
+
+if TYPE_CHECKING:
+    from .sync import ProgressCallback
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -75,6 +67,18 @@ def _progress_bar() -> Iterator[ProgressCallback | None]:
     if not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+    from rich.progress import Progress as RichProgress
+
+    from .sync import Progress as SyncProgress
+
     columns = (
         TextColumn("indexing"), BarColumn(), TextColumn("{task.fields[files]} files"),
         TextColumn("{task.fields[documents]} docs"), DownloadColumn(binary_units=True),
@@ -141,8 +145,9 @@ def _print_hit(rank: int, hit: Hit, colour: bool) -> None:
     heading = hit.title or hit.path or hit.id
     bold = (lambda s: f"\x1b[1m{s}\x1b[0m") if colour else (lambda s: s)
     typer.echo(f"{rank}. {bold(heading)}")
-    meta = [m for m in (hit.path, hit.date.date().isoformat() if hit.date else None,
-                        hit.source, f"score {hit.score:.2f}") if m]
+    meta = [m for m in (hit.id, hit.date.date().isoformat() if hit.date else None,
+                        hit.source, hit.category, f"score {hit.score:.2f}" if hit.score else None,
+                        f"+{hit.duplicates} copies" if hit.duplicates else None) if m]
     typer.echo("   " + " | ".join(meta))
     formatter = TerminalFormatter() if colour else PlainFormatter()
     if hit.highlights is not None:
@@ -150,26 +155,115 @@ def _print_hit(rank: int, hit: Hit, colour: bool) -> None:
     typer.echo()
 
 
+def _print_results(results: Results, as_json: bool, facets: bool) -> None:
+    if as_json:
+        _print_json(results.to_dict() if facets else [hit.to_dict() for hit in results])
+    else:
+        colour = _colour()
+        for rank, hit in enumerate(results, results.offset + 1):
+            _print_hit(rank, hit, colour)
+        if results.facets:
+            for name, counts in results.facets.to_dict().items():
+                shown = ", ".join(f"{key} {n}" for key, n in list(counts.items())[:20])
+                typer.echo(f"{name}: {shown or '-'}")
+    # Notes about the search go to stderr, so piped output stays hits only.
+    folded = f" ({results.folded} copies folded)" if results.folded else ""
+    typer.echo(f"{results.total} matching documents{folded}", err=True)
+    if results.expanded:
+        near = "; ".join(f"{', '.join(v)} for {w}" for w, v in results.expanded.items())
+        typer.echo(f"also searched near spellings: {near}", err=True)
+    if results.suggestion:
+        typer.echo(f"did you mean: {results.suggestion}", err=True)
+
+
+JsonOption = Annotated[bool, typer.Option(
+    "--json", help="Print hits as a JSON array (with --facets: an object with total, hits, "
+    "facets, suggestion).")]
+
+
 @app.command("search")
 def search_cmd(
-    query: Annotated[str, typer.Argument(help="What to look for.")],
+    query: Annotated[str, typer.Argument(help="What to look for (see the query language).")],
+    index: IndexOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits to show.")] = 10,
+    page: Annotated[int, typer.Option("--page", "-p", min=1, help="Page of --limit hits.")] = 1,
+    offset: Annotated[int | None, typer.Option(
+        "--offset", min=0, help="Hits to skip (instead of --page).", show_default=False)] = None,
+    sort: Annotated[str, typer.Option(
+        "--sort", help="relevance, or date (newest first).")] = "relevance",
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="Only from this source (repeatable; any of them).")] = None,
+    category: Annotated[list[str] | None, typer.Option(
+        "--category", help="Only in this category (repeatable; any of them).")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="From this date on: YYYY, YYYY-MM or YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", help="Up to this date, included: YYYY, YYYY-MM or YYYY-MM-DD.")] = None,
+    facets: Annotated[bool, typer.Option(
+        "--facets", help="Also count results by source, category and month.")] = False,
+    all_copies: Annotated[bool, typer.Option(
+        "--all-copies", help="Show every copy of an article, not one per body.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Search the index; matches are highlighted in snippets from the original text.
+
+    Query language (operators in capitals):
+    words; "exact phrase"; +required -excluded; AND OR NOT ( ); title:word body:word
+    source:name category:name; prefix* and one-letter wild?card (؟ too); near~ spelling;
+    date:2018 date:2018-03 date:2018-01..2018-06 date:..2017 since:2018-03-01 until:2018-04.
+
+    Examples: searchkit search "صواريخ فرط صوتيه";
+    searchkit search '"كيم جونغ" -بكين since:2023' --sort date --facets
+    """
+    with SearchEngine(index or _default_index(), create=False) as engine:
+        results = engine.search(
+            query, limit=limit, offset=offset if offset is not None else (page - 1) * limit,
+            sort=cast(Sort, sort), source=source, category=category, since=since, until=until,
+            facets=facets, fold_duplicates=not all_copies)
+    _print_results(results, as_json, facets)
+    if not results:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+@app.command("show")
+def show_cmd(
+    doc_id: Annotated[str, typer.Argument(metavar="ID", help="Document id (as search shows).")],
+    index: IndexOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the document as JSON.")] = False,
+) -> None:
+    """Show a whole document with its metadata.
+
+    Example: searchkit show kim-jong-un-russia-visit-2023.txt
+    """
+    with SearchEngine(index or _default_index(), create=False) as engine:
+        doc = engine.get(doc_id)
+    if doc is None:
+        raise SearchkitError(f"no document with id {doc_id!r}")
+    if as_json:
+        _print_json(doc.to_dict())
+        return
+    data = doc.to_dict()
+    for key in ("id", "title", "date", "source", "category", "url", "path", "encoding"):
+        if data.get(key):
+            typer.echo(f"{key}: {data[key]}")
+    typer.echo()
+    typer.echo(doc.body)
+
+
+@app.command("similar")
+def similar_cmd(
+    doc_id: Annotated[str, typer.Argument(metavar="ID", help="Document id (as search shows).")],
     index: IndexOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits to show.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print hits as a JSON array.")] = False,
 ) -> None:
-    """Search the index; matches are highlighted in snippets from the original text.
+    """Show documents like ID (more like this), copies of its body left out.
 
-    Example: searchkit search "صواريخ فرط صوتيه"
+    Example: searchkit similar kim-jong-un-russia-visit-2023.txt
     """
     with SearchEngine(index or _default_index(), create=False) as engine:
-        results = engine.search(query, limit=limit)
-    if as_json:
-        _print_json([hit.to_dict() for hit in results])
-    else:
-        colour = _colour()
-        typer.echo(f"{results.total} matching documents", err=True)
-        for rank, hit in enumerate(results, 1):
-            _print_hit(rank, hit, colour)
+        results = engine.similar(doc_id, limit=limit)
+    _print_results(results, as_json, facets=False)
     if not results:
         raise typer.Exit(EXIT_PARTIAL)
 

@@ -3,24 +3,39 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import index as idx
 from .analysis import AnalysisOptions
 from .documents import Document
-from .errors import SearchkitError
-from .ingest import IngestReport, key_map
-from .search import Hit, Results, make_parser, parse, query_terms, weighting
-from .snippets import PlainFormatter, make_snippet
-from .sync import Options, ProgressCallback, reset_index, sync_folder
+from .errors import QueryError, SearchkitError
+from .query import date_bound, expand, make_parser, parse, proximity, query_terms
+from .ranking import PHRASE_BOOST, PHRASE_SLOP, weighting
+from .search import SORTS, Results, Sort, collect, filter_query, make_hits, more_like
+from .suggest import FEW_RESULTS, near_spellings, with_variants
+
+if TYPE_CHECKING:  # the ingest stack is imported only when indexing (fast `search` start)
+    from .ingest import IngestReport
+    from .sync import ProgressCallback
 
 
 def _as_document(doc: Document | Mapping[str, Any]) -> Document:
     return doc if isinstance(doc, Document) else Document.from_mapping(doc)
+
+
+def _stored_document(stored: Mapping[str, Any]) -> Document:
+    return Document(
+        id=stored["id"], body=idx.stored_body(dict(stored)), title=stored.get("title") or None,
+        date=stored.get("date"), source=stored.get("source"), category=stored.get("category"),
+        url=stored.get("url"), path=stored.get("path"), encoding=stored.get("encoding"),
+        file_hash=stored.get("file_hash"), hash=stored.get("hash") or "",
+    )
 
 
 class SearchEngine:
@@ -83,6 +98,9 @@ class SearchEngine:
         Files over ``max_file_mb`` (default 50) are skipped. ``progress`` is called after
         each file read. Unreadable files are skipped and listed in ``report.skipped``.
         """
+        from .ingest import key_map
+        from .sync import Options, sync_folder
+
         root = Path(folder)
         if not root.is_dir():
             raise SearchkitError(f"{root}: no such folder")
@@ -96,6 +114,8 @@ class SearchEngine:
     @staticmethod
     def reset(path: str | Path) -> None:
         """Empty the index at ``path`` (whatever searchkit built it) to rebuild it from scratch."""
+        from .sync import reset_index
+
         reset_index(Path(path)).close()
 
     # -- reading ---------------------------------------------------------------------------
@@ -110,32 +130,89 @@ class SearchEngine:
             searcher = self._searcher = self._ix.searcher(weighting=weighting())
         return searcher
 
-    def search(self, query: str, limit: int = 10, snippets: bool = True) -> Results:
-        """Search for ``query``; the best ``limit`` hits with snippets, and the total count.
+    def search(self, query: str, *, limit: int = 10, offset: int = 0,
+               sort: Sort = "relevance", source: str | Sequence[str] | None = None,
+               category: str | Sequence[str] | None = None,
+               since: date | datetime | str | None = None,
+               until: date | datetime | str | None = None,
+               facets: bool = False, fold_duplicates: bool = True,
+               snippets: bool = True) -> Results:
+        """Search for ``query`` (the query language of :mod:`searchkit.query`).
 
-        ``snippets=False`` skips snippet building (``hit.snippet`` is empty), which is
-        faster when only ids and scores are wanted. Raises :class:`QueryError` for an
-        empty or unparseable query.
+        Returns hits ``offset .. offset + limit`` (best first, or newest first with
+        ``sort="date"``; date-sorted hits have score 0) and ``results.total``, the number of
+        matching documents after filters, copies of one body counted once.
+
+        Filters: ``source`` and ``category`` (one value or several, any of them,
+        case-insensitive); ``since`` and ``until`` (``"2018"``, ``"2018-03"``,
+        ``"2018-03-05"``, a date or a datetime; both ends included, so ``until="2018-03"``
+        takes all of March). ``facets=True`` counts results by source, category and month
+        (``results.facets``). Copies of the same body show once, with ``hit.duplicates``
+        other copies (``fold_duplicates=False`` shows them all). When the search finds
+        fewer than 3 results, near spellings of its words are searched too (at a lower
+        weight) and listed in ``results.expanded``; ``results.suggestion`` is the query
+        respelled with words the index has. ``snippets=False`` skips snippets (faster).
+
+        Raises :class:`QueryError` for an empty or malformed query or a bad option.
         """
-        q = parse(self._parser, query)
-        terms = query_terms(q)
+        if limit < 1 or offset < 0:
+            raise QueryError(f"limit must be at least 1 and offset at least 0 "
+                             f"(got {limit} and {offset})")
+        if sort not in SORTS:
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        parsed = parse(self._parser, query)
+        restrict = filter_query(
+            source=source, category=category,
+            start=date_bound(since, end=False) if since else None,
+            end=date_bound(until, end=True) if until else None)
+        options = {"limit": limit, "offset": offset, "sort": sort, "fold": fold_duplicates,
+                   "facets": facets}
         with self._lock:
             searcher = self._current_searcher()
-            found = searcher.search(q, limit=max(1, limit))
-            total = len(found)
-            hits = []
-            for result in found[:limit]:
-                stored = result.fields()
-                snippet = make_snippet(idx.stored_body(stored), terms) if snippets else None
-                hits.append(Hit(
-                    id=stored["id"], score=result.score, title=stored.get("title") or None,
-                    snippet=snippet.render(PlainFormatter()) if snippet else "",
-                    path=stored.get("path"),
-                    date=stored.get("date"), source=stored.get("source"),
-                    category=stored.get("category"), url=stored.get("url"),
-                    highlights=snippet,
-                ))
-        return Results(hits, total, query)
+            q = expand(parsed.query, searcher.reader())
+            found = collect(searcher, self._ranked(q, parsed.words, parsed.plain, restrict),
+                            **options)
+            spellings = None
+            if found.total < FEW_RESULTS and offset == 0 and parsed.words:
+                spellings = near_spellings(searcher.reader(), query, parsed.words)
+                if spellings.variants:
+                    q = with_variants(q, self._parser, spellings.variants)
+                    found = collect(searcher, self._ranked(q, (), False, restrict), **options)
+            hits = make_hits(searcher, found, query_terms(q), snippets)
+        return Results(hits, found.total, query, offset=offset,
+                       folded=sum(found.copies.values()), facets=found.facets,
+                       suggestion=spellings.suggestion if spellings else None,
+                       expanded=spellings.variants if spellings else None)
+
+    @staticmethod
+    def _ranked(q: wq.Query, words: tuple[str, ...], plain: bool,
+                restrict: wq.Query | None) -> wq.Query:
+        """``q`` within the filters; a plain query of several words ranks them near
+        each other, in order, higher."""
+        if plain and len(words) > 1:
+            q = wq.AndMaybe(q, proximity(words, PHRASE_SLOP, PHRASE_BOOST))
+        return wq.Require(q, restrict) if restrict is not None else q
+
+    def get(self, doc_id: str) -> Document | None:
+        """The document with id ``doc_id`` as indexed (body included), or None."""
+        with self._lock:
+            stored = self._current_searcher().document(id=doc_id)
+        return _stored_document(stored) if stored else None
+
+    def similar(self, doc_id: str, *, limit: int = 10, snippets: bool = True) -> Results:
+        """Documents like ``doc_id`` (by its most telling stems), best first; copies of its
+        body left out. :class:`SearchkitError` if there is no such document."""
+        with self._lock:
+            searcher = self._current_searcher()
+            stored = searcher.document(id=doc_id)
+            if not stored:
+                raise SearchkitError(f"no document with id {doc_id!r} in {self.path}")
+            doc = _stored_document(stored)
+            q, terms = more_like(searcher, doc.body, doc.hash)
+            found = collect(searcher, q, limit=limit)
+            hits = make_hits(searcher, found, terms, snippets)
+        return Results(hits, found.total, f"similar:{doc_id}",
+                       folded=sum(found.copies.values()))
 
     def count(self) -> int:
         """Number of documents in the index."""

@@ -1,99 +1,37 @@
-"""Queries and ranking: Arabic-aware query parsing over the exact and stemmed fields.
+"""Running a search: filters, order, paging, duplicate folding, facets, and hits with snippets.
 
-Each query word is looked up in four fields -- title and body, each exact (normalized,
-unstemmed) and stemmed -- with BM25F. Exact-form and title matches weigh more, so a
-document with the word as typed ranks above one that only shares its stem. Words are
-OR-ed with a bonus for documents that match more of them, so a long query still finds
-documents that miss one word, ranked below those that have them all.
+One pass over the matching documents (in Whoosh's collector) folds copies of the same body
+(the ``hash`` column) into the first one found, counts the results, and, when asked, counts
+them by source, category and month; the best ``offset + limit`` are kept for the page. So the
+cost follows the number of matching documents, never the size of the index.
 """
 
 from __future__ import annotations
 
-import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, overload
+from datetime import datetime, timedelta
+from typing import Any, Literal, overload
 
-from whoosh import qparser, query, scoring
-from whoosh.fields import Schema
+from whoosh import query, sorting
+from whoosh.collectors import Collector, SortingCollector, TopCollector, WrappingCollector
+from whoosh.searching import Searcher
 
-from .errors import QueryError
-from .index import TEXT_FIELDS
-from .snippets import QueryTerms, Snippet
+from . import index as idx
+from .query import date_range
+from .snippets import PlainFormatter, QueryTerms, Snippet, make_snippet
 
-# Field weights: exact matches and titles count more than stem-only and body matches.
-FIELD_BOOSTS = {"body": 1.0, "body_exact": 0.4, "title": 0.9, "title_exact": 0.5}
-# BM25 parameters (k1, b), the same for every field.
-BM25_K1, BM25_B = 0.9, 0.75
-# Bonus factor for documents matching more of the query's words (Whoosh OrGroup).
-COORDINATION = 0.9
-
-
-_QUESTION_MARK = re.compile(r"[?\u061f]+(?=\s|$)")
-
-
-def weighting() -> scoring.WeightingModel:
-    """The ranking function: BM25F."""
-    return scoring.BM25F(B=BM25_B, K1=BM25_K1)
-
-
-def make_parser(schema: Schema) -> qparser.QueryParser:
-    """The query parser: words over all text fields, phrases, +/-, AND/OR/NOT, fields."""
-    parser = qparser.MultifieldParser(
-        list(FIELD_BOOSTS), schema, fieldboosts=FIELD_BOOSTS,
-        group=qparser.OrGroup.factory(COORDINATION),
-    )
-    parser.add_plugin(qparser.PlusMinusPlugin())
-    return parser
-
-
-def parse(parser: qparser.QueryParser, text: str) -> query.Query:
-    """Parse ``text``; :class:`QueryError` if it is empty or holds only stop words."""
-    if not text or not text.strip():
-        raise QueryError("the query is empty")
-    # A ? or ؟ ending a word is a question mark; inside a word it matches any one letter.
-    text = _QUESTION_MARK.sub(" ", text).replace("\u061f", "?")
-    try:
-        q = parser.parse(text)
-    except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
-        raise QueryError(f"cannot parse query {text!r}: {exc}") from exc
-    q = _drop_phrases_without_positions(q, parser.schema)
-    if q is query.NullQuery or (not list(q.iter_all_terms()) and not _has_multiterm(q)):
-        raise QueryError(f"query {text!r} has only stop words or no searchable words")
-    return q
-
-
-def _drop_phrases_without_positions(q: query.Query, schema: Schema) -> query.Query:
-    """A phrase is matched on the fields that store positions (the exact ones) only."""
-    def visit(node: query.Query) -> query.Query:
-        if isinstance(node, query.Phrase) and not schema[node.fieldname].format.supports(
-                "positions"):
-            return query.NullQuery
-        return node
-    return q.accept(visit).normalize()
-
-
-def _has_multiterm(q: query.Query) -> bool:
-    return any(isinstance(node, (query.Prefix, query.Wildcard, query.FuzzyTerm))
-               for node in q.leaves())
-
-
-def query_terms(q: query.Query) -> QueryTerms:
-    """The exact terms and stems a query looks for, for highlighting."""
-    exact, stems = set(), set()
-    for fieldname, text in q.iter_all_terms():
-        value = text.decode("utf-8") if isinstance(text, bytes) else text
-        if fieldname in TEXT_FIELDS.values():
-            exact.add(value)
-        elif fieldname in TEXT_FIELDS:
-            stems.add(value)
-    return QueryTerms(frozenset(exact), frozenset(stems))
+Sort = Literal["relevance", "date"]
+SORTS: tuple[Sort, ...] = ("relevance", "date")
+FACET_FIELDS = {"source": "source", "category": "category", "month": "date"}
+_NO_DATE = 2**64 - 1  # the date column's value for documents without a date
+_ROOT_MARK = "\u221a"
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result."""
+    """One search result. ``duplicates`` counts the other matching copies of its body."""
 
     id: str
     score: float
@@ -104,6 +42,7 @@ class Hit:
     source: str | None = None
     category: str | None = None
     url: str | None = None
+    duplicates: int = 0
     highlights: Snippet | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,16 +52,47 @@ class Hit:
             "snippet": self.snippet, "path": self.path,
             "date": self.date.isoformat() if self.date else None,
             "source": self.source, "category": self.category, "url": self.url,
+            "duplicates": self.duplicates,
         }
 
 
-class Results(Sequence[Hit]):
-    """The hits of one search, best first; ``total`` counts every matching document."""
+@dataclass(frozen=True)
+class Facets:
+    """Result counts by source, category and month (``"2018-03"``), largest first.
 
-    def __init__(self, hits: list[Hit], total: int, query: str) -> None:
+    Sources and categories are matched case-insensitively; each shows as most often written.
+    Documents without the value are not counted.
+    """
+
+    source: dict[str, int] = field(default_factory=dict)
+    category: dict[str, int] = field(default_factory=dict)
+    month: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, dict[str, int]]:
+        return {"source": self.source, "category": self.category, "month": self.month}
+
+
+class Results(Sequence[Hit]):
+    """The hits of one page of a search, best first (or newest first).
+
+    ``total`` counts every matching document after filters, with copies of the same body
+    counted once: the results you can page through. ``folded`` counts the copies folded
+    away. ``suggestion`` is a query with spellings found in the index when the query found
+    little; ``expanded`` maps query words to the near spellings that were also searched.
+    """
+
+    def __init__(self, hits: list[Hit], total: int, query: str, *, offset: int = 0,
+                 folded: int = 0, facets: Facets | None = None,
+                 suggestion: str | None = None,
+                 expanded: dict[str, tuple[str, ...]] | None = None) -> None:
         self.hits = hits
         self.total = total
         self.query = query
+        self.offset = offset
+        self.folded = folded
+        self.facets = facets
+        self.suggestion = suggestion
+        self.expanded = expanded or {}
 
     @overload
     def __getitem__(self, index: int) -> Hit: ...
@@ -137,5 +107,182 @@ class Results(Sequence[Hit]):
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: query, total, offset, folded, hits, facets, suggestions."""
+        return {
+            "query": self.query, "total": self.total, "offset": self.offset,
+            "folded": self.folded, "hits": [hit.to_dict() for hit in self.hits],
+            "facets": self.facets.to_dict() if self.facets else None,
+            "suggestion": self.suggestion,
+            "expanded": {word: list(near) for word, near in self.expanded.items()},
+        }
+
     def __repr__(self) -> str:
         return f"Results(query={self.query!r}, total={self.total}, hits={len(self.hits)})"
+
+
+# -- filters ------------------------------------------------------------------------------
+
+def filter_query(*, source: str | Sequence[str] | None = None,
+                 category: str | Sequence[str] | None = None,
+                 start: datetime | None = None, end: datetime | None = None
+                 ) -> query.Query | None:
+    """Documents from any of ``source``, in any of ``category``, dated in ``[start, end)``."""
+    clauses: list[query.Query] = []
+    for name, values in (("source", source), ("category", category)):
+        if values:
+            values = [values] if isinstance(values, str) else list(values)
+            clauses.append(query.Or([query.Term(name, v.strip().lower()) for v in values]))
+    if start is not None or end is not None:
+        clauses.append(date_range(start, end))
+    return query.And(clauses) if clauses else None
+
+
+# -- the collector ------------------------------------------------------------------------
+
+class _ResultSet(WrappingCollector):
+    """Folds copies of a body into the first one found, counts results and facets."""
+
+    def __init__(self, child: Collector, fold: bool, facets: bool) -> None:
+        self.child = child
+        self.fold = fold
+        self.facet_columns = FACET_FIELDS if facets else {}
+
+    def prepare(self, top_searcher: Searcher, q: query.Query, context: Any) -> None:
+        self.child.prepare(top_searcher, q, context)
+        self.kept: dict[bytes, int] = {}
+        self.copies: Counter[int] = Counter()
+        self.total = 0
+        self.counts: dict[str, Counter[Any]] = {name: Counter() for name in self.facet_columns}
+
+    def set_subsearcher(self, subsearcher: Searcher, offset: int) -> None:
+        super().set_subsearcher(subsearcher, offset)
+        reader = subsearcher.reader()
+
+        def column(name: str) -> Any:
+            return reader.column_reader(name, translate=False) if reader.has_column(name) \
+                else None
+
+        self._hashes = column("hash") if self.fold else None
+        self._facets = [(self.counts[name], col) for name, col in
+                        ((name, column(f)) for name, f in self.facet_columns.items())
+                        if col is not None]
+
+    def collect_matches(self) -> None:
+        child, offset, hashes = self.child, self.offset, self._hashes
+        kept, copies, facets = self.kept, self.copies, self._facets
+        for sub in child.matches():
+            if hashes is not None:
+                key = hashes[sub]
+                if key:
+                    first = kept.setdefault(key, offset + sub)
+                    if first != offset + sub:
+                        copies[first] += 1
+                        continue
+            self.total += 1
+            for counter, col in facets:
+                counter[col[sub]] += 1
+            child.collect(sub)
+
+
+class _NewestFirst(sorting.FacetType):
+    """Sort key: newest first, undated documents last."""
+
+    def categorizer(self, global_searcher: Searcher) -> sorting.Categorizer:
+        return _NewestCategorizer()
+
+
+class _NewestCategorizer(sorting.Categorizer):
+    def set_searcher(self, segment_searcher: Searcher, docoffset: int) -> None:
+        reader = segment_searcher.reader()
+        self._dates = reader.column_reader("date", translate=False) \
+            if reader.has_column("date") else None
+
+    def key_for(self, matcher: Any, segment_docnum: int) -> int:
+        value = self._dates[segment_docnum] if self._dates is not None else _NO_DATE
+        return 1 if value == _NO_DATE else -value
+
+
+@dataclass
+class Collected:
+    """What one pass over the matches gives: the page's (score, docnum), counts, facets."""
+
+    page: list[tuple[float, int]]
+    total: int
+    copies: Counter[int]
+    facets: Facets | None
+
+
+def collect(searcher: Searcher, q: query.Query, *, limit: int, offset: int = 0,
+            sort: Sort = "relevance", fold: bool = True, facets: bool = False) -> Collected:
+    """Run ``q``: the hits ``offset .. offset + limit`` in ``sort`` order, and the counts."""
+    wanted = max(1, offset + limit)
+    child: Collector
+    if sort == "date":
+        child = SortingCollector(_NewestFirst(), limit=wanted)
+    else:
+        child = TopCollector(wanted, usequality=False)  # every match must be seen: counts
+    collector = _ResultSet(child, fold=fold, facets=facets)
+    searcher.search_with_collector(q, collector)
+    top = collector.results().top_n
+    page = [(score if sort == "relevance" else 0.0, docnum)
+            for score, docnum in top[offset:offset + limit]]
+    return Collected(page, collector.total, collector.copies,
+                     _facets(collector.counts) if facets else None)
+
+
+def _facets(counts: dict[str, Counter[Any]]) -> Facets:
+    def labelled(counter: Counter[Any]) -> dict[str, int]:
+        merged: Counter[str] = Counter()
+        spelling: dict[str, tuple[int, str]] = {}
+        for raw, n in counter.items():
+            label = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            if not label:
+                continue
+            key = label.lower()
+            merged[key] += n
+            if n > spelling.get(key, (0, ""))[0]:
+                spelling[key] = (n, label)
+        return {spelling[key][1]: n for key, n in merged.most_common()}
+
+    months: Counter[str] = Counter()
+    for value, n in counts["month"].items():
+        if value != _NO_DATE:
+            months[f"{datetime.min + timedelta(microseconds=value):%Y-%m}"] += n
+    return Facets(labelled(counts["source"]), labelled(counts["category"]),
+                  dict(sorted(months.items(), reverse=True)))
+
+
+# -- hits ---------------------------------------------------------------------------------
+
+def make_hits(searcher: Searcher, collected: Collected, terms: QueryTerms,
+              snippets: bool = True) -> list[Hit]:
+    """The page's hits with their stored fields, duplicate counts and snippets."""
+    hits = []
+    for score, docnum in collected.page:
+        stored = searcher.stored_fields(docnum)
+        snippet = make_snippet(idx.stored_body(stored), terms) if snippets else None
+        hits.append(Hit(
+            id=stored["id"], score=score, title=stored.get("title") or None,
+            snippet=snippet.render(PlainFormatter()) if snippet else "",
+            path=stored.get("path"), date=stored.get("date"), source=stored.get("source"),
+            category=stored.get("category"), url=stored.get("url"),
+            duplicates=collected.copies.get(docnum, 0), highlights=snippet,
+        ))
+    return hits
+
+
+# -- more like this -----------------------------------------------------------------------
+
+def more_like(searcher: Searcher, body: str, body_hash: str, numterms: int = 12
+              ) -> tuple[query.Query, QueryTerms]:
+    """A query for documents like ``body`` (its most telling stems), without its copies."""
+    terms = [(t, w) for t, w in searcher.key_terms_from_text("body", body, numterms=numterms)
+             if not t.startswith(_ROOT_MARK)]
+    q = query.Or([query.Term("body", t, boost=w) for t, w in terms])
+    return (query.AndNot(q, query.Term("hash", body_hash)),
+            QueryTerms(stems=frozenset(t for t, _ in terms)))
+
+
+__all__ = ["SORTS", "Collected", "Facets", "Hit", "Results", "Sort", "collect",
+           "filter_query", "make_hits", "more_like"]

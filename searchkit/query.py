@@ -1,0 +1,398 @@
+"""The query language, parsed into a Whoosh query over the exact and stemmed fields.
+
+Syntax (operators in capitals; lowercase ``and``/``or``/``not`` are ordinary words)::
+
+    كيم بوتين                 words: documents with more of them rank first
+    "كيم جونغ أون"            a phrase (matched on the exact forms; stop words inside may differ)
+    +موسكو -بكين              required, excluded
+    كيم AND (بوتين OR شي) NOT بكين
+    title:قمة  body:قمة        a word in the title or the body only
+    source:alhayat  category:sport   (case-insensitive)
+    صوار*  صو?يخ  فلاديفستوك~   prefix, one-letter wildcard (? or ؟ inside a word), near spelling
+    date:2018  date:2018-03  date:2018-01..2018-06  date:..2017  since:2018-03-01  until:2018-04
+
+Query words go through the same analysis as documents; prefix, wildcard and fuzzy terms are
+normalized (hamza, ى/ي, ة/ه, diacritics) and matched on the exact fields. A quote or
+parenthesis left unmatched is read as text; other mistakes (an unknown field, a bad date, a
+wildcard with too few letters, only exclusions) raise :class:`QueryError` saying what is wrong.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import islice, pairwise
+
+from whoosh import qparser, query
+from whoosh.fields import Schema
+from whoosh.qparser import syntax
+from whoosh.reading import IndexReader
+
+from .analysis import exact_analyzer, normalize
+from .errors import QueryError
+from .index import TEXT_FIELDS
+from .ranking import COORDINATION, FIELD_BOOSTS
+from .snippets import QueryTerms
+
+EXACT_FIELDS = frozenset(TEXT_FIELDS.values())
+FILTER_FIELDS = frozenset({"source", "category"})
+# Field names a user may write before a colon.
+USER_FIELDS = ("title", "body", "source", "category", "date", "since", "until")
+# Letters a prefix or wildcard needs before its first * or ?; words one may expand to.
+MIN_WILDCARD_PREFIX = 2
+MAX_EXPANSIONS = 512
+MAX_FUZZY_DISTANCE = 2
+
+_QUESTION_MARK = re.compile(r"[?\u061f]+(?=[\s()\"]|$)")
+_FIELD = re.compile(r"(?<![\w:])([A-Za-z_]+):(\S?)")
+_QUOTED = re.compile(r'"[^"]*"')
+_DATE = re.compile(r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?")
+_EXACT = exact_analyzer()
+
+
+# -- dates --------------------------------------------------------------------------------
+
+def date_span(text: str) -> tuple[datetime, datetime]:
+    """The period ``text`` names, as ``[start, end)``: a year, a month or a day.
+
+    >>> date_span("2018-02")
+    (datetime.datetime(2018, 2, 1, 0, 0), datetime.datetime(2018, 3, 1, 0, 0))
+    """
+    m = _DATE.fullmatch(text.strip())
+    if not m:
+        raise QueryError(f"bad date {text!r}: write YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = (int(g) if g else None for g in m.groups())
+    try:
+        if day is not None:
+            start = datetime(year, month or 1, day)
+            return start, start + timedelta(days=1)
+        if month is not None:
+            start = datetime(year, month, 1)
+            return start, datetime(year + month // 12, month % 12 + 1, 1)
+        return datetime(year, 1, 1), datetime(year + 1, 1, 1)
+    except ValueError as exc:
+        raise QueryError(f"bad date {text!r}: {exc}") from None
+
+
+def date_bound(value: date | datetime | str, *, end: bool) -> datetime:
+    """A filter bound: the start (or, with ``end``, the end) of the period ``value`` names.
+
+    A datetime is taken as is; a date or a string names a whole day, month or year, so
+    ``until="2018-04"`` includes all of April. Time zones are dropped: dates compare as
+    written in the documents.
+    """
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    text = value.isoformat() if isinstance(value, date) else value
+    return date_span(text)[1 if end else 0]
+
+
+def date_range(start: datetime | None, end: datetime | None) -> query.Query:
+    """Documents dated in ``[start, end)`` (either side open when None)."""
+    if start is not None and end is not None and end <= start:
+        raise QueryError(f"empty date range: {start:%Y-%m-%d} is not before {end:%Y-%m-%d}")
+    return query.DateRange("date", start, end, endexcl=True)
+
+
+class _DateNode(syntax.SyntaxNode):
+    def __init__(self, start: datetime | None, end: datetime | None) -> None:
+        self.start, self.end = start, end
+        self.boost = 1.0
+
+    def r(self) -> str:
+        return f"date[{self.start}..{self.end})"
+
+    def query(self, parser: qparser.QueryParser) -> query.Query:
+        return date_range(self.start, self.end)
+
+
+class _DatePlugin(qparser.TaggingPlugin):
+    """``date:2018-03``, ``date:2018-01..2018-06``, ``date:..2017``, ``since:X``, ``until:X``."""
+
+    priority = -10  # before the fields plugin takes "date:" as a field name
+    expr = r"(?P<field>date|since|until):(?P<value>[^\s()]*)"
+
+    def create(self, parser: qparser.QueryParser, match: re.Match[str]) -> syntax.SyntaxNode:
+        field, value = match.group("field"), match.group("value")
+        if not value:
+            raise QueryError(f"'{field}:' needs a date after it, e.g. {field}:2018-03")
+        if field == "since":
+            return _DateNode(date_span(value)[0], None)
+        if field == "until":
+            return _DateNode(None, date_span(value)[1])
+        first, dots, last = value.partition("..")
+        if not dots:
+            return _DateNode(*date_span(value))
+        if not first and not last:
+            raise QueryError("'date:..' needs a date on at least one side")
+        return _DateNode(date_span(first)[0] if first else None,
+                         date_span(last)[1] if last else None)
+
+
+# -- fields -------------------------------------------------------------------------------
+
+class _ExactSiblingsPlugin(qparser.Plugin):
+    """``title:`` and ``body:`` search the stemmed and the exact field, like plain words."""
+
+    def filters(self, parser: qparser.QueryParser) -> list[tuple[Callable, int]]:
+        return [(self._expand, 105)]  # after fields (100), before multifield (110)
+
+    def _expand(self, parser: qparser.QueryParser, group: syntax.GroupNode) -> syntax.GroupNode:
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[i] = self._expand(parser, node)
+            elif node.has_fieldname and node.fieldname in TEXT_FIELDS:
+                exact = copy.copy(node)
+                exact.set_fieldname(TEXT_FIELDS[node.fieldname], override=True)
+                exact.set_boost(FIELD_BOOSTS[exact.fieldname])
+                node.set_boost(FIELD_BOOSTS[node.fieldname])
+                group[i] = syntax.OrGroup([node, exact])
+        return group
+
+
+def make_parser(schema: Schema) -> qparser.QueryParser:
+    """The Whoosh parser for the query language (words over all four text fields)."""
+    parser = qparser.MultifieldParser(
+        list(FIELD_BOOSTS), schema, fieldboosts=FIELD_BOOSTS,
+        group=qparser.OrGroup.factory(COORDINATION),
+    )
+    parser.remove_plugin_class(qparser.RangePlugin)  # [a TO b] on text fields: not ours
+    parser.add_plugins([qparser.PlusMinusPlugin(), qparser.FuzzyTermPlugin(),
+                        _DatePlugin(), _ExactSiblingsPlugin()])
+    return parser
+
+
+# -- parsing ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A parsed query: the Whoosh query and the words it looks for."""
+
+    text: str
+    query: query.Query
+    words: tuple[str, ...]  # the exact forms of the words looked for, in order
+    plain: bool  # only words: no operators, fields, phrases or wildcards
+
+
+_EXCLUSION = re.compile(r"(?:^|\s)-\S|\bNOT\b")
+_SYNTAX = re.compile(r'["():*?+~^\[\]{}]|(?:^|\s)-|\b(?:AND|OR|NOT)\b')
+
+
+def parse(parser: qparser.QueryParser, text: str) -> ParsedQuery:
+    """Parse ``text`` (see the module doc); :class:`QueryError` says what is wrong."""
+    if not text or not text.strip():
+        raise QueryError("the query is empty")
+    # A ? or ؟ ending a word is a question mark; inside a word it matches any one letter.
+    cleaned = _balance(_QUESTION_MARK.sub(" ", text).replace("\u061f", "?"))
+    _check_fields(cleaned)
+    try:
+        q = parser.parse(cleaned)
+    except QueryError:
+        raise
+    except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
+        raise QueryError(f"cannot parse query {text!r}: {exc}") from None
+    q = _rewrite(q, cleaned).normalize()
+    if not _has_positive(q):
+        if q is not query.NullQuery or _EXCLUSION.search(cleaned):
+            raise QueryError(f"query {text!r} only excludes: add a word to look for")
+        raise QueryError(f"query {text!r} has only stop words or no searchable words")
+    words = tuple(dict.fromkeys(
+        text for field, text in _positive_terms(q) if field == "body_exact"))
+    return ParsedQuery(text, q, words, plain=not _SYNTAX.search(cleaned))
+
+
+def _balance(text: str) -> str:
+    """Drop a quote or parenthesis left unmatched (a typo, read as ordinary text)."""
+    if text.count('"') % 2:
+        cut = text.rfind('"')
+        text = text[:cut] + " " + text[cut + 1:]
+    chars, opened = list(text), []
+    inside = False
+    for i, char in enumerate(chars):
+        if char == '"':
+            inside = not inside
+        elif char == "(" and not inside:
+            opened.append(i)
+        elif char == ")" and not inside:
+            if opened:
+                opened.pop()
+            else:
+                chars[i] = " "
+    for i in opened:
+        chars[i] = " "
+    return "".join(chars)
+
+
+def _check_fields(text: str) -> None:
+    for m in _FIELD.finditer(_QUOTED.sub('""', text)):
+        name, after = m.groups()
+        if name not in USER_FIELDS:
+            raise QueryError(f"unknown field '{name}:'; the fields are "
+                             + ", ".join(f"{f}:" for f in USER_FIELDS))
+        if not after or after.isspace():
+            raise QueryError(f"'{name}:' needs something after it, e.g. {name}:2018"
+                             if name in ("date", "since", "until")
+                             else f"'{name}:' needs a word after it")
+
+
+def _rewrite(q: query.Query, text: str) -> query.Query:
+    """Phrases on exact fields (with stop-word gaps), multi-terms normalized on exact fields,
+    and ``a NOT b`` inside an OR group as "a but not b" (Whoosh would OR in "not b")."""
+    if isinstance(q, query.Phrase):
+        return _phrase(q, text)
+    if isinstance(q, (query.Prefix, query.Wildcard, query.FuzzyTerm)):
+        return _exact_multiterm(q)  # Whoosh does not analyze their text
+    if q.is_leaf():
+        return q
+    q = q.apply(lambda child: _rewrite(child, text))
+    if isinstance(q, query.Or):
+        return _fold_or(q)
+    return q
+
+
+def _phrase(q: query.Phrase, text: str) -> query.Query:
+    if q.fieldname not in EXACT_FIELDS:
+        return query.NullQuery  # stemmed fields hold roots beside stems, or no positions
+    slop = q.slop
+    ranges = getattr(q, "char_ranges", None)
+    if ranges and len(ranges) == len(q.words):
+        # Stop words are left out of the index but keep their positions: allow for them.
+        gaps = [sum(1 for _ in _EXACT(text[a[1]:b[0]], removestops=False))
+                for a, b in pairwise(ranges)]
+        slop += max(gaps, default=0)
+    if len(q.words) == 1:
+        return query.Term(q.fieldname, q.words[0], boost=q.boost)
+    return query.Phrase(q.fieldname, q.words, slop=slop, boost=q.boost)
+
+
+def _exact_multiterm(q: query.MultiTerm) -> query.Query:
+    if q.fieldname in TEXT_FIELDS:
+        return query.NullQuery  # its text went through the stemmer: the exact sibling stays
+    field, text = q.fieldname, normalize(q.text)
+    if isinstance(q, query.FuzzyTerm):
+        return query.FuzzyTerm(field, text, boost=q.boost,
+                               maxdist=min(q.maxdist, MAX_FUZZY_DISTANCE),
+                               prefixlength=max(q.prefixlength, 1))
+    literal = re.split(r"[*?]", text, maxsplit=1)[0]
+    if len(literal) < MIN_WILDCARD_PREFIX:
+        raise QueryError(f"'{q.text}': a wildcard needs at least {MIN_WILDCARD_PREFIX} "
+                         "letters before the first * or ?")
+    return q.__class__(field, text, boost=q.boost)
+
+
+def _is_filter(q: query.Query) -> bool:
+    """Dates, sources and categories restrict a search rather than add to its words."""
+    if isinstance(q, query.DateRange):
+        return True
+    if isinstance(q, query.Term):
+        return q.fieldname in FILTER_FIELDS
+    return isinstance(q, (query.Or, query.And)) and all(map(_is_filter, q.subqueries))
+
+
+def _fold_or(q: query.Or) -> query.Query:
+    children, negatives, filters, seen = [], [], [], set()
+    for child in q.subqueries:
+        if isinstance(child, query.Not):
+            negatives.append(child.query)
+            continue
+        if _is_filter(child):
+            filters.append(child)
+            continue
+        if isinstance(child, query.MultiTerm):
+            key = (type(child), child.fieldname, child.text)
+            if key in seen:  # body:x* and body_exact:x* are now the same
+                continue
+            seen.add(key)
+        children.append(child)
+    if not children:
+        return q  # only filters or only exclusions: as written
+    folded: query.Query = query.Or(children, boost=q.boost, scale=q.scale)
+    if filters:
+        folded = query.Require(folded, _combine_filters(filters))
+    if negatives:
+        folded = query.AndNot(folded, query.Or(negatives))
+    return folded
+
+
+def _combine_filters(filters: list[query.Query]) -> query.Query:
+    """OR-ed filters on one field (sources, categories, dates), AND-ed across fields;
+    open-ended dates (since:, until:) always AND-ed."""
+    by_field: dict[str, list[query.Query]] = {}
+    required = []
+    for f in filters:
+        if isinstance(f, query.DateRange) and (f.start is None or f.end is None):
+            required.append(f)
+        else:
+            by_field.setdefault(_filter_field(f), []).append(f)
+    required += [query.Or(group) for group in by_field.values()]
+    return query.And(required)
+
+
+def _filter_field(f: query.Query) -> str:
+    if isinstance(f, query.DateRange):
+        return "date"
+    return f.fieldname if isinstance(f, query.Term) else f"group {id(f)}"
+
+
+def _has_positive(q: query.Query) -> bool:
+    if q is query.NullQuery or isinstance(q, query.Not):
+        return False
+    if isinstance(q, query.AndNot):
+        return _has_positive(q.a)
+    if q.is_leaf():
+        return True
+    return any(_has_positive(child) for child in q.children())
+
+
+# -- against an index ---------------------------------------------------------------------
+
+def expand(q: query.Query, reader: IndexReader) -> query.Query:
+    """Replace prefix, wildcard and fuzzy terms with the words of the index they match.
+
+    :class:`QueryError` if one matches more than :data:`MAX_EXPANSIONS` words.
+    """
+    if isinstance(q, query.MultiTerm):
+        found = list(islice(q.expanded_terms(reader), MAX_EXPANSIONS + 1))
+        if len(found) > MAX_EXPANSIONS:
+            raise QueryError(f"'{q.text}' matches more than {MAX_EXPANSIONS} words: "
+                             "add letters before the * or ?")
+        return query.Or([query.Term(field, text, boost=q.boost) for field, text in found])
+    if q.is_leaf():
+        return q
+    return q.apply(lambda child: expand(child, reader))
+
+
+def query_terms(q: query.Query) -> QueryTerms:
+    """The exact terms and stems a query looks for, for highlighting (exclusions left out)."""
+    exact, stems = set(), set()
+    for fieldname, text in _positive_terms(q):
+        value = text.decode("utf-8") if isinstance(text, bytes) else text
+        if fieldname in EXACT_FIELDS:
+            exact.add(value)
+        elif fieldname in TEXT_FIELDS:
+            stems.add(value)
+    return QueryTerms(frozenset(exact), frozenset(stems))
+
+
+def _positive_terms(q: query.Query) -> Iterator[tuple[str, str | bytes]]:
+    if isinstance(q, query.Not):
+        return
+    if isinstance(q, query.AndNot):
+        yield from _positive_terms(q.a)
+    elif q.is_leaf():
+        yield from q.terms()
+    else:
+        for child in q.children():
+            yield from _positive_terms(child)
+
+
+def proximity(words: tuple[str, ...], slop: int, boost: float) -> query.Query:
+    """Documents with ``words`` near each other in the body, in order (for ranking)."""
+    return query.Phrase("body_exact", list(words), slop=slop, boost=boost)
+
+
+__all__ = ["ParsedQuery", "date_bound", "date_range", "date_span", "expand",
+           "make_parser", "parse", "proximity", "query_terms"]

@@ -1,0 +1,119 @@
+"""The query language end to end on small Arabic documents: operators, fields, wildcards,
+dates, and one-line errors for malformed queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from searchkit import QueryError, SearchEngine
+
+DOCS = [
+    {"id": "vlad", "title": "كيم جونغ أون في فلاديفوستوك",
+     "body": "وصل الزعيم الكوري كيم جونغ أون إلى فلاديفوستوك للقاء الرئيس بوتين.",
+     "date": "2019-04-24", "source": "AlHayat", "category": "Politics"},
+    {"id": "summit", "title": "قمة في موسكو",
+     "body": "التقى بوتين والرئيس الصيني شي في موسكو لبحث الصواريخ.",
+     "date": "2023-03-21", "source": "Asharq", "category": "politics"},
+    {"id": "beijing", "title": "زيارة بكين",
+     "body": "زار كيم جونغ أون بكين والتقى الرئيس شي في قمة ثنائية.",
+     "date": "2018-03-27", "source": "Asharq", "category": "Politics"},
+    {"id": "sport", "title": "مباراة",
+     "body": "فاز الفريق في مباراة كرة السلة في بيروت أمس.",
+     "date": "2018-06-02", "source": "Annahar", "category": "Sport"},
+]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchEngine]:
+    with SearchEngine(tmp_path_factory.mktemp("ix")) as engine:
+        engine.add_documents(DOCS)
+        yield engine
+
+
+def ids(engine: SearchEngine, text: str, **options: object) -> set[str]:
+    return {hit.id for hit in engine.search(text, **options)}  # type: ignore[arg-type]
+
+
+def test_words_phrases_required_and_excluded(engine: SearchEngine) -> None:
+    assert ids(engine, "بوتين") == {"vlad", "summit"}
+    assert ids(engine, '"كيم جونغ أون"') == {"vlad", "beijing"}
+    # Stop words inside a phrase keep their place: "في" between the words is allowed for.
+    assert ids(engine, '"مباراة كرة السلة في بيروت"') == {"sport"}
+    assert ids(engine, "+كيم -بكين") == {"vlad"}
+    assert ids(engine, "كيم -بكين") == {"vlad"}
+
+
+def test_boolean_operators_and_parentheses(engine: SearchEngine) -> None:
+    assert ids(engine, "كيم AND بوتين") == {"vlad"}
+    assert ids(engine, "(بكين OR موسكو) NOT كيم") == {"summit"}
+    assert ids(engine, "كيم AND NOT فلاديفوستوك") == {"beijing"}
+    # Lowercase operators are words: "and" is looked for, and nothing has it but كيم.
+    assert ids(engine, "كيم and بوتين") == {"vlad", "beijing", "summit"}
+
+
+def test_field_queries(engine: SearchEngine) -> None:
+    assert ids(engine, "title:بكين") == {"beijing"}
+    assert ids(engine, "body:بكين") == {"beijing"}
+    assert ids(engine, "title:موسكو") == {"summit"}
+    assert ids(engine, 'title:"زيارة بكين"') == {"beijing"}
+    # source: and category: are case-insensitive filters next to words.
+    assert ids(engine, "الرئيس source:ASHARQ") == {"summit", "beijing"}
+    assert ids(engine, "الرئيس category:politics -source:asharq") == {"vlad"}
+    assert ids(engine, "الرئيس (source:alhayat OR source:annahar)") == {"vlad"}
+
+
+def test_prefix_wildcard_and_fuzzy_are_normalized(engine: SearchEngine) -> None:
+    assert ids(engine, "فلادي*") == {"vlad"}
+    assert ids(engine, "الصوار*") == {"summit"}
+    assert ids(engine, "أون*") == {"vlad", "beijing"}  # أ typed, اون indexed
+    assert ids(engine, "بي؟وت") == {"sport"}  # ؟ inside a word: any one letter
+    assert ids(engine, "فلاديفستوك~") == {"vlad"}
+    hit = engine.search("فلادي*")[0]
+    assert "[[فلاديفوستوك]]" in hit.snippet
+
+
+def test_date_ranges_in_the_query(engine: SearchEngine) -> None:
+    assert ids(engine, "الرئيس date:2018") == {"beijing"}
+    assert ids(engine, "الرئيس date:2019-04") == {"vlad"}
+    assert ids(engine, "الرئيس date:2018-01..2019-12") == {"beijing", "vlad"}
+    assert ids(engine, "الرئيس since:2019") == {"vlad", "summit"}
+    assert ids(engine, "الرئيس until:2019-04-24") == {"beijing", "vlad"}
+    assert ids(engine, "الرئيس date:..2018") == {"beijing"}
+    assert ids(engine, "الرئيس -date:2019") == {"beijing", "summit"}
+    assert ids(engine, "since:2023") == {"summit"}  # dates alone browse
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("author:كيم", "unknown field 'author:'"),
+    ("title: كيم", "'title:' needs a word"),
+    ("date:2018-13", "bad date"),
+    ("date:yesterday", "bad date"),
+    ("date:2019..2018", "empty date range"),
+    ("ا*", "at least 2 letters"),
+    ("NOT كيم", "only excludes"),
+    ("-كيم", "only excludes"),
+    ("في من", "stop words"),
+])
+def test_malformed_queries_say_what_is_wrong(engine: SearchEngine, text: str,
+                                              message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        engine.search(text)
+
+
+def test_unmatched_quotes_and_parentheses_are_read_as_text(engine: SearchEngine) -> None:
+    assert ids(engine, '"كيم جونغ') == ids(engine, "كيم جونغ")
+    assert ids(engine, "(بكين OR موسكو") == {"beijing", "summit"}
+    assert ids(engine, "موسكو)") == {"summit"}
+    assert ids(engine, "أين موسكو؟(روسيا)") == {"summit"}
+
+
+def test_wildcard_matching_too_many_words_is_refused(tmp_path: Path) -> None:
+    words = " ".join(f"كتاب{chr(0x0628 + i % 20)}{chr(0x0628 + i // 20)}" for i in range(600))
+    with SearchEngine(tmp_path / "ix") as engine:
+        engine.add_documents([{"id": "1", "body": words}])
+        with pytest.raises(QueryError, match="more than 512 words"):
+            engine.search("كتاب*")
+        assert engine.search("كتابب*").total == 1
