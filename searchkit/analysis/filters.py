@@ -153,12 +153,12 @@ class ArabicStemFilter(Filter):
         self.roots = roots
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
-        options = (self.lexicon, self.expand, self.roots)
+        lexicon, expand, roots = self.lexicon, self.expand, self.roots
         for t in tokens:
             if t.stopped:
                 yield t
                 continue
-            for term in _all_terms(t.text, *options):
+            for term in _all_terms(t.text, lexicon, expand, roots):
                 t.text = term
                 yield t
 

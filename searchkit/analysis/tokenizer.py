@@ -51,19 +51,22 @@ class ArabicTokenizer(Tokenizer):
         **kwargs: Any,
     ) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        t.boost = 1.0
+        t.stopped = False
         if not tokenize:
-            matches: Any = [(value, 0, len(value))]
-        else:
-            matches = ((m.group(), m.start(), m.end()) for m in WORD_PATTERN.finditer(value))
-        for pos, (text, start, end) in enumerate(matches):
-            t.text = text
-            t.boost = 1.0
+            t.text = t.original = value
+            t.pos, t.startchar, t.endchar = start_pos, start_char, start_char + len(value)
+            yield t
+            return
+        for pos, match in enumerate(WORD_PATTERN.finditer(value), start_pos):
+            t.text = match.group()
             t.stopped = False
             if keeporiginal:
-                t.original = text
+                t.original = t.text
             if positions:
-                t.pos = start_pos + pos
+                t.pos = pos
             if chars:
+                start, end = match.span()
                 t.startchar = start_char + start
                 t.endchar = start_char + end
             yield t
