@@ -6,7 +6,9 @@ questions left out). Each question is run as typed; metrics over the top 100:
 MRR@10, Recall@10, Recall@100, nDCG@10 (binary relevance; a question with no hit scores 0).
 
     python bench/relevance.py                 # searchkit vs plain Whoosh on every set
-    python bench/relevance.py --ablation      # also without stemming / lexicon / stop words
+    python bench/relevance.py --ablation      # also without stemming, the lexicon (protected
+                                              # words and dictionaries), stop words, roots,
+                                              # glued-preposition expansion
     python bench/relevance.py --sets arcd --runs /tmp/runs   # write TREC run files too
 """
 
@@ -146,6 +148,8 @@ ABLATIONS = {
     "searchkit -stem": AnalysisOptions(stem=False),
     "searchkit -lexicon": AnalysisOptions(lexicon=False),
     "searchkit -stopwords": AnalysisOptions(stopwords=False),
+    "searchkit -roots": AnalysisOptions(roots=False),
+    "searchkit -clitics": AnalysisOptions(expand=""),
 }
 ALL_SETS = ["arcd", "xquad-ar", "quranqa-train", "quranqa-dev", "quranqa-test"]
 

@@ -53,6 +53,8 @@ MAX_FILE_BYTES = 50 * 2**20
 BATCH_DOCUMENTS = 10_000
 # Below this many files to read, a worker pool costs more than it saves.
 POOL_MIN_FILES = 64
+# Below this much text to index, spawning writer processes costs more than it saves.
+WRITER_POOL_MIN_BYTES = 4 * 2**20
 # Files read ahead per worker process.
 READ_AHEAD = 32
 
@@ -281,7 +283,8 @@ def sync_folder(ix: Index, index_dir: Path, folder: Path, *, procs: int | None =
     bytes_total = sum(task[0].size for task in tasks)
 
     # Analysis is the expensive part: with enough to write, it runs in ``procs`` processes.
-    writer_procs = procs if len(tasks) >= POOL_MIN_FILES else 1
+    enough = len(tasks) >= POOL_MIN_FILES or bytes_total >= WRITER_POOL_MIN_BYTES
+    writer_procs = procs if enough else 1
     batches = _Batches(ix, index_dir, root, state, batch_documents, writer_procs)
     try:
         for rel in removed:

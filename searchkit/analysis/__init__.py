@@ -34,7 +34,7 @@ from .stemmer import stem
 from .tokenizer import ArabicTokenizer
 
 # Bump when a change to analysis changes the terms an index holds.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 __all__ = [
     "ANALYSIS_VERSION",

@@ -38,18 +38,26 @@ CLITIC_PREPOSITIONS = "بلك"
 def stem_terms(normalized: str, lexicon: bool = True, expand: str = CLITIC_PREPOSITIONS
                ) -> tuple[str, ...]:
     """The stemmed-field terms of a normalized word: its light stem and, if the word starts
-    with a letter of ``expand`` that may be a glued preposition, the stem of the word
-    without it (لسكان -> سكان as well as لسك). Known words get their stem only.
+    with a letter of ``expand`` that may be a glued preposition (after a conjunction و/ف or
+    not), the stem of the word without them (لسكان -> سكان as well as لسك; ولروسيا -> روس).
+
+    A conjunction never follows a preposition, so كوفيد is not read as ك + وفيد (but بوزارة
+    is ب + وزارة, a known word). Known words get their stem only.
 
     >>> stem_terms("لسكان")
     ('لسك', 'سكان')
+    >>> stem_terms("ولروسيا")
+    ('لروس', 'روس')
     >>> stem_terms("لبنان")
     ('لبنان',)
     """
     first = stem_term(normalized, lexicon)
-    if expand and len(normalized) >= 5 and normalized[0] in expand and first not in KNOWN_STEMS:
-        second = stem_term(normalized[1:], lexicon)
-        if normalized[1] not in "وف" or second in KNOWN_STEMS:
+    if not expand or first in KNOWN_STEMS:
+        return (first,)
+    start = int(normalized[0] in "وف" and len(normalized) >= 6 and normalized[1] in expand)
+    if len(normalized) - start >= 5 and normalized[start] in expand:
+        second = stem_term(normalized[start + 1:], lexicon)
+        if normalized[start + 1] not in "وف" or second in KNOWN_STEMS:
             return tuple(dict.fromkeys((first, second)))
     return (first,)
 
