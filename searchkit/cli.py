@@ -1,12 +1,14 @@
 """The ``searchkit`` command: parse arguments, call the engine, print.
 
-Exit codes: 0 success; 1 nothing found (search) or some files skipped (index);
-2 an error (bad option, missing index, bad query); 130 interrupted.
+Exit codes: 0 success; 1 nothing found (search), some files skipped (index) or the index out
+of step with its folder (check); 2 an error (bad option, missing, locked or incompatible
+index, bad query; a broken index for check); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ from typer.exceptions import TyperException
 from .analysis import explain
 from .engine import SearchEngine
 from .errors import SearchkitError
+from .lock import DEFAULT_WAIT
 from .search import Hit, Results, Sort
 from .snippets import PlainFormatter, TerminalFormatter
 
@@ -109,21 +112,30 @@ def index_cmd(
         help="JSON key to read a field from, e.g. --field body=story (repeatable).")] = None,
     max_size: Annotated[int, typer.Option(
         "--max-size", min=1, help="Skip files larger than this many MB.")] = 50,
+    wait: Annotated[float, typer.Option(
+        "--wait", min=0, metavar="SECONDS",
+        help="Wait this long for another process writing to the index.")] = DEFAULT_WAIT,
+    batch: Annotated[int | None, typer.Option(
+        "--batch", min=1, show_default=False,
+        help="Documents per commit; a crash loses at most one batch [default: 10000]")
+    ] = None,
 ) -> None:
     """Index the articles under FOLDER; a second run reads only new and changed files.
 
     Reads .txt/.md, .html, .json/.jsonl, TREC <DOC> files, RSS/Atom .xml, and .gz/.zip of
-    these. Exit code 1 if some files or records were skipped.
+    these. Exit code 1 if some files or records were skipped. One process writes to an
+    index at a time: another waits up to --wait seconds, then exits with code 2 naming the
+    writer.
 
     Example: searchkit index seeds
     """
     keys = dict(_field_option(f) for f in field or [])
     path = index or _default_index()
     if rebuild:
-        SearchEngine.reset(path)
-    with SearchEngine(path) as engine, _progress_bar() as progress:
+        SearchEngine.reset(path, wait=wait)
+    with SearchEngine(path, wait=wait) as engine, _progress_bar() as progress:
         report = engine.index_folder(folder, procs=procs, keys=keys, max_file_mb=max_size,
-                                     progress=progress)
+                                     progress=progress, batch_documents=batch)
     if as_json:
         _print_json(report.to_dict())
     else:
@@ -268,6 +280,33 @@ def similar_cmd(
         raise typer.Exit(EXIT_PARTIAL)
 
 
+@app.command("check")
+def check_cmd(
+    folder: Annotated[Path | None, typer.Argument(
+        help="The indexed folder, to compare with the index.", show_default=False)] = None,
+    index: IndexOption = None,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Decode every stored body, not a sample.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Verify the index: open every segment, count and decode documents, compare with the
+    sync manifest and, given FOLDER, with the files there; say what to do.
+
+    Exit code 0 healthy, 1 out of step (run index), 2 broken (rebuild).
+
+    Example: searchkit check seeds
+    """
+    from .check import check_index
+
+    report = check_index(index or _default_index(), folder, full=full)
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        for line in report.lines():
+            typer.echo(line)
+    raise typer.Exit({"ok": EXIT_OK, "out of step": EXIT_PARTIAL}.get(report.status, EXIT_ERROR))
+
+
 @app.command("analyze")
 def analyze_cmd(
     text: Annotated[str, typer.Argument(help="Arabic text to analyze.")],
@@ -292,6 +331,7 @@ def analyze_cmd(
 
 def main() -> None:
     """Run the CLI, turning user errors into one line on stderr and an exit code."""
+    logging.basicConfig(format="searchkit: %(message)s", level=logging.WARNING)
     try:
         code = app(standalone_mode=False)
     except SearchkitError as exc:

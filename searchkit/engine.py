@@ -15,6 +15,7 @@ from . import index as idx
 from .analysis import AnalysisOptions
 from .documents import Document
 from .errors import QueryError, SearchkitError
+from .lock import DEFAULT_WAIT, WriteLock
 from .query import date_bound, expand, make_parser, parse, proximity, query_terms
 from .ranking import PHRASE_BOOST, PHRASE_SLOP, weighting
 from .search import SORTS, Results, Sort, collect, filter_query, make_hits, more_like
@@ -50,15 +51,20 @@ class SearchEngine:
     """
 
     def __init__(self, path: str | Path, create: bool = True,
-                 analysis: AnalysisOptions | None = None) -> None:
+                 analysis: AnalysisOptions | None = None, *, wait: float = DEFAULT_WAIT
+                 ) -> None:
         """Open the index at ``path``, creating the folder and index if missing.
 
-        With ``create=False`` a missing index raises :class:`IndexNotFoundError`.
+        With ``create=False`` a missing index raises :class:`IndexNotFoundError`; an index
+        built by an incompatible searchkit raises :class:`IndexVersionError`.
         ``analysis`` switches parts of the analysis off in a *new* index (for studies).
+        Writes wait up to ``wait`` seconds for another process (or thread) writing to the
+        index, then raise :class:`IndexLockedError` naming it.
         """
         self.path = Path(path)
+        self.wait = wait
         self._ix = idx.open_index(self.path, create=create,
-                                  options=analysis or AnalysisOptions())
+                                  options=analysis or AnalysisOptions(), wait=wait)
         self._parser = make_parser(self._ix.schema)
         self._searcher: Searcher | None = None
         self._lock = threading.Lock()
@@ -70,26 +76,28 @@ class SearchEngine:
 
         Returns the number of documents added. Nothing is written if a document is invalid.
         """
-        writer = idx.writer(self._ix)
-        count = 0
-        try:
-            fresh = self._ix.is_empty()
-            for doc in docs:
-                fields = idx.document_fields(_as_document(doc))
-                if fresh:
-                    writer.add_document(**fields)
-                else:
-                    writer.update_document(**fields)
-                count += 1
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        with WriteLock(self.path, self.wait):
+            writer = idx.writer(self._ix, timeout=self.wait)
+            count = 0
+            try:
+                fresh = self._ix.is_empty()
+                for doc in docs:
+                    fields = idx.document_fields(_as_document(doc))
+                    if fresh:
+                        writer.add_document(**fields)
+                    else:
+                        writer.update_document(**fields)
+                    count += 1
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
         return count
 
     def index_folder(self, folder: str | Path, *, procs: int | None = None,
                      keys: Mapping[str, str] | None = None, max_file_mb: int | None = None,
-                     progress: ProgressCallback | None = None) -> IngestReport:
+                     progress: ProgressCallback | None = None,
+                     batch_documents: int | None = None) -> IngestReport:
         """Bring the index in step with the files under ``folder``; a report of what changed.
 
         Only new and changed files are read; documents of deleted files are removed. Files
@@ -97,9 +105,11 @@ class SearchEngine:
         fields to JSON key names (``{"body": "story"}``), tried before the usual names.
         Files over ``max_file_mb`` (default 50) are skipped. ``progress`` is called after
         each file read. Unreadable files are skipped and listed in ``report.skipped``.
+        Documents are committed every ``batch_documents`` (default 10,000): a crash loses at
+        most one batch. The write lock is held for the whole run.
         """
         from .ingest import key_map
-        from .sync import Options, sync_folder
+        from .sync import BATCH_DOCUMENTS, Options, sync_folder
 
         root = Path(folder)
         if not root.is_dir():
@@ -109,14 +119,18 @@ class SearchEngine:
         except ValueError as exc:
             raise SearchkitError(str(exc)) from None
         return sync_folder(self._ix, self.path, root, procs=procs, options=options,
-                           progress=progress)
+                           progress=progress, batch_documents=batch_documents or BATCH_DOCUMENTS,
+                           wait=self.wait)
 
     @staticmethod
-    def reset(path: str | Path) -> None:
-        """Empty the index at ``path`` (whatever searchkit built it) to rebuild it from scratch."""
+    def reset(path: str | Path, *, wait: float = DEFAULT_WAIT) -> None:
+        """Empty the index at ``path`` (whatever searchkit built it) to rebuild it from scratch.
+
+        Waits up to ``wait`` seconds for another process writing to it."""
         from .sync import reset_index
 
-        reset_index(Path(path)).close()
+        with WriteLock(Path(path), wait):
+            reset_index(Path(path)).close()
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ Whoosh unpickles the schema when it opens an index: open only index folders you 
 from __future__ import annotations
 
 import json
+import os
 import zlib
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from .analysis import (
 )
 from .documents import Document
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError
+from .lock import DEFAULT_WAIT, WriteLock
 
 FORMAT_VERSION = 2
 META_FILE = "searchkit.json"
@@ -63,13 +65,17 @@ def make_schema(options: AnalysisOptions = DEFAULT_OPTIONS) -> Schema:
     )
 
 
+FIELD_NAMES = frozenset(make_schema().names())
+
+
 def _meta() -> dict[str, Any]:
     return {"format": FORMAT_VERSION, "analysis": ANALYSIS_VERSION, "searchkit": __version__}
 
 
 def exists(path: Path) -> bool:
-    """Whether ``path`` holds a Whoosh index."""
-    return path.is_dir() and whoosh_index.exists_in(str(path))
+    """Whether ``path`` holds a Whoosh index (a table of contents; not opened, because
+    Whoosh's own ``exists_in`` unpickles the schema and so fails on an incompatible one)."""
+    return path.is_dir() and any(path.glob(f"_{whoosh_index._DEF_INDEX_NAME}_*.toc"))
 
 
 def check_version(path: Path) -> None:
@@ -89,35 +95,51 @@ def check_version(path: Path) -> None:
         )
 
 
-def open_index(path: Path, create: bool = True, options: AnalysisOptions = DEFAULT_OPTIONS
-               ) -> Index:
+def open_index(path: Path, create: bool = True, options: AnalysisOptions = DEFAULT_OPTIONS,
+               wait: float = DEFAULT_WAIT) -> Index:
     """Open the index at ``path``; create it (and the folder) if missing and ``create``.
 
     ``options`` apply only when the index is created; an existing index keeps its own.
+    Creating takes the write lock (waiting up to ``wait`` seconds), so that two processes
+    starting on a new index do not both create it.
     """
-    if exists(path):
-        check_version(path)
-        try:
-            return whoosh_index.open_dir(str(path))
-        except Exception as exc:  # unpickling an old schema fails in many ways
-            raise IndexVersionError(f"{path}: cannot open index ({exc}); {REBUILD_HINT}") from exc
-    if not create:
-        raise IndexNotFoundError(
-            f"no index at {path}: build one with `searchkit index FOLDER --index {path}`"
-        )
-    return create_index(path, options)
+    if not exists(path):
+        if not create:
+            raise IndexNotFoundError(
+                f"no index at {path}: build one with `searchkit index FOLDER --index {path}`"
+            )
+        with WriteLock(path, wait):
+            if not exists(path):
+                return create_index(path, options)
+    check_version(path)
+    try:
+        ix = whoosh_index.open_dir(str(path))
+        names = set(ix.schema.names())
+    except Exception as exc:  # unpickling an old or foreign schema fails in many ways
+        raise IndexVersionError(
+            f"{path}: cannot open index ({type(exc).__name__}: {exc}); {REBUILD_HINT}"
+        ) from None
+    if names != FIELD_NAMES:
+        ix.close()
+        raise IndexVersionError(f"{path}: not the fields of a searchkit index; {REBUILD_HINT}")
+    return ix
 
 
 def create_index(path: Path, options: AnalysisOptions = DEFAULT_OPTIONS) -> Index:
     """Create an empty index at ``path`` (replacing any index there)."""
     path.mkdir(parents=True, exist_ok=True)
-    ix = whoosh_index.create_in(str(path), make_schema(options))
-    (path / META_FILE).write_text(json.dumps(_meta(), indent=2) + "\n", encoding="utf-8")
-    return ix
+    # The meta file first: a process killed in between leaves no index (the TOC is written
+    # last), never an index without its versions.
+    tmp = path / f"{META_FILE}.tmp"
+    tmp.write_text(json.dumps(_meta(), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path / META_FILE)
+    return whoosh_index.create_in(str(path), make_schema(options))
 
 
 def writer(ix: Index, timeout: float = 0.0, procs: int = 1) -> IndexWriter:
-    """The index's single writer; :class:`IndexLockedError` if another process holds it.
+    """Whoosh's writer for ``ix``; :class:`IndexLockedError` if another process holds
+    Whoosh's own lock after ``timeout`` seconds. Take :class:`~searchkit.lock.WriteLock`
+    first: it waits for other searchkit writers and names them.
 
     With ``procs`` > 1, documents are analyzed in that many spawned processes, each writing
     its own segment (Whoosh's multiprocessing writer): about 1.7x faster on two cores.

@@ -128,9 +128,13 @@ def _trim(text: str, start: int, end: int, spans: list[tuple[int, int]], width: 
     """Narrow ``[start, end)`` to about ``width`` characters around ``spans``, at spaces."""
     if end - start <= width:
         return start, end
-    first, last = spans[0][0], spans[-1][1]
+    first = spans[0][0]
+    # The matches within ``width`` of the first (a huge word between two matches would
+    # otherwise stretch the passage to its size).
+    last = max((e for _, e in spans if e <= first + width), default=spans[0][1])
     pad = max(0, (width - (last - first)) // 2)
     lo, hi = max(start, first - pad), min(end, max(last + pad, first + width))
+    hi = min(hi, lo + 2 * width)  # even when a match is a huge word (left unmarked, then)
     if lo > start:
         space = text.find(" ", lo, first)
         lo = space + 1 if space != -1 else lo

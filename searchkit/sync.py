@@ -46,6 +46,7 @@ from .ingest import (
     walk,
 )
 from .ingest.jsondocs import KeyMap
+from .lock import DEFAULT_WAIT, WriteLock
 
 MANIFEST_FILE = "searchkit-sync.json"
 MANIFEST_VERSION = 1
@@ -176,6 +177,9 @@ def _read(task: tuple[FileEntry, str | None, Options]) -> _Outcome:
     except Unreadable as exc:
         outcome.error = str(exc)
         return outcome
+    except Exception as exc:  # a reader's bug must cost one file, not the whole run
+        outcome.error = f"could not be read ({type(exc).__name__}: {exc})"[:300]
+        return outcome
     outcome.documents, outcome.problems = parsed.documents, parsed.problems
     return outcome
 
@@ -257,8 +261,21 @@ class _Batches:
 
 def sync_folder(ix: Index, index_dir: Path, folder: Path, *, procs: int | None = None,
                 options: Options | None = None, batch_documents: int = BATCH_DOCUMENTS,
-                progress: ProgressCallback | None = None) -> IngestReport:
-    """Bring the index ``ix`` (in ``index_dir``) in step with the files under ``folder``."""
+                progress: ProgressCallback | None = None, wait: float = DEFAULT_WAIT
+                ) -> IngestReport:
+    """Bring the index ``ix`` (in ``index_dir``) in step with the files under ``folder``.
+
+    The write lock is held from reading the sync state to the last commit (waiting up to
+    ``wait`` seconds for another writer), so no other writer slips in between batches.
+    """
+    with WriteLock(index_dir, wait):
+        return _sync(ix, index_dir, folder, procs=procs, options=options,
+                     batch_documents=batch_documents, progress=progress)
+
+
+def _sync(ix: Index, index_dir: Path, folder: Path, *, procs: int | None,
+          options: Options | None, batch_documents: int, progress: ProgressCallback | None
+          ) -> IngestReport:
     started = time.monotonic()
     options = options or Options()
     procs = procs or os.cpu_count() or 1

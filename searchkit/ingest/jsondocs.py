@@ -2,7 +2,7 @@
 
 Common key names are mapped onto Document fields (:data:`DEFAULT_KEYS`); a
 :class:`KeyMap` puts the caller's own names first. A line that is not JSON (a truncated
-last line, say) is reported and skipped; the rest of the file is kept.
+last line, say) or nested too deeply is reported and skipped; the rest of the file is kept.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from .dates import parse_date
 from .text import clean_text
 
 KeyMap = Mapping[str, tuple[str, ...]]
+# Python's JSON parser stops at about a thousand levels of nesting (RecursionError).
+TOO_DEEP = "nested too deeply (not an article)"
 
 DEFAULT_KEYS: KeyMap = {
     "id": ("id", "_id", "docno", "guid", "uuid"),
@@ -81,7 +83,10 @@ def _collect(records: Iterable[tuple[int, Any]], source: Source, keys: KeyMap,
              multi: bool) -> Parsed:
     parsed = Parsed()
     for number, record in records:
-        doc = _document(record, source, number, keys, multi)
+        try:
+            doc = _document(record, source, number, keys, multi)
+        except RecursionError:  # lists nested hundreds deep where a value was expected
+            doc = f"record {number}: {TOO_DEEP}"
         if isinstance(doc, str):
             parsed.problems.append(doc)
         else:
@@ -93,6 +98,8 @@ def read_json(text: str, source: Source, keys: KeyMap = DEFAULT_KEYS) -> Parsed:
     """An object (one article) or an array of them (ids get ``#record id`` or ``#index``)."""
     try:
         data = json.loads(text)
+    except RecursionError:
+        return Parsed(problems=[TOO_DEEP])
     except json.JSONDecodeError as exc:
         if "\n" in text.strip() and text.lstrip().startswith("{"):  # JSON Lines named .json
             return read_jsonl(text, source, keys)
@@ -111,6 +118,8 @@ def read_jsonl(text: str, source: Source, keys: KeyMap = DEFAULT_KEYS) -> Parsed
             continue
         try:
             records.append((number, json.loads(line)))
+        except RecursionError:
+            parsed.problems.append(f"line {number}: {TOO_DEEP}")
         except json.JSONDecodeError as exc:
             parsed.problems.append(f"line {number}: invalid JSON ({exc.msg})")
     parsed.extend(_collect(records, source, keys, multi=True))

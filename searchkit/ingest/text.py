@@ -10,18 +10,22 @@ from .dates import date_from_name
 # Markup leftovers that are not text: lone "/>" lines (from <br />), stray <br> and <p> tags.
 _LONE_CLOSE = re.compile(r"^[ \t]*/>[ \t]*(?:\n|\Z)", re.MULTILINE)
 _BREAK_TAG = re.compile(r"<br\s*/?>|</?p\s*>", re.IGNORECASE)
+# Control characters (C0 but tab and newline, DEL, C1): noise in text, and terminal escape
+# sequences when a snippet is printed.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # One-line files (Khaleej-2004) separate paragraphs by runs of spaces.
 _SPACE_RUN = re.compile(r"[ \t\u00a0]{3,}")
 TITLE_MAX_CHARS = 150
 
 
 def clean_text(text: str) -> str:
-    """Remove markup leftovers, trailing spaces and runs of blank lines.
+    """Remove control characters, markup leftovers, trailing spaces and runs of blank lines.
 
-    >>> clean_text("a\\n/>\\nb<br />c\\n\\n\\n\\nd")
-    'a\\nb\\nc\\n\\nd'
+    >>> clean_text("a\\n/>\\nb<br />c\\n\\n\\n\\nd\\x1b[31m\\x00")
+    'a\\nb\\nc\\n\\nd [31m'
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROLS.sub(" ", text)
     text = _BREAK_TAG.sub("\n", _LONE_CLOSE.sub("", text))
     if "\n" not in text.strip():
         text = _SPACE_RUN.sub("\n", text)
