@@ -159,7 +159,7 @@ def test_stale_lock_of_a_dead_writer_is_cleared(news: Path, tmp_path: Path) -> N
         [sys.executable, "-c",
          "import pathlib, time; from searchkit.lock import WriteLock\n"
          f"WriteLock(pathlib.Path({str(ix)!r})).acquire()\n"
-         f"(pathlib.Path({str(ix)!r}) / 'MAIN.tmp').mkdir()\n"
+         f"(pathlib.Path({str(ix)!r}) / 'k3vq9pool.tmp').mkdir()\n"
          "print('locked', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
@@ -173,7 +173,7 @@ def test_stale_lock_of_a_dead_writer_is_cleared(news: Path, tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 10  # no waiting for a dead process
     assert f"cleared the write lock left by process {holder.pid}" in done.stderr
-    assert not (ix / "MAIN.tmp").exists() and not (ix / HOLDER_FILE).exists()
+    assert not (ix / "k3vq9pool.tmp").exists() and not (ix / HOLDER_FILE).exists()
 
 
 READER = """
