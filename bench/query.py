@@ -67,9 +67,15 @@ def build_searchkit(folder: Path) -> float:
     for path in NEWS.glob("*.jsonl.gz"):
         (news / path.name).symlink_to(path)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "searchkit", "index", str(news), "--index",
-                    str(folder / "ix")], check=True, capture_output=True)
-    return time.perf_counter() - start
+    done = subprocess.run([sys.executable, "-m", "searchkit", "index", str(news), "--index",
+                           str(folder / "ix"), "--json"], capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode not in (0, 1):  # 1: some records skipped, each with its reason
+        raise SystemExit(f"indexing failed: {done.stderr.strip()}")
+    report = json.loads(done.stdout)
+    print(f"indexed {report['documents']} documents; skipped: "
+          + "; ".join(f"{s['path']}: {s['reason']}" for s in report["skipped"]), flush=True)
+    return seconds
 
 
 def build_plain(folder: Path, docs: list[dict[str, str]]) -> float:

@@ -17,7 +17,7 @@ from .documents import Document
 from .errors import QueryError, SearchkitError
 from .lock import DEFAULT_WAIT, WriteLock
 from .query import date_bound, expand, make_parser, parse, proximity, query_terms
-from .ranking import PHRASE_BOOST, PHRASE_SLOP, weighting
+from .ranking import PHRASE_BOOST, PHRASE_SLOP, focus, weighting
 from .search import SORTS, Results, Sort, collect, filter_query, make_hits, more_like
 from .suggest import FEW_RESULTS, near_spellings, with_variants
 
@@ -184,6 +184,8 @@ class SearchEngine:
         with self._lock:
             searcher = self._current_searcher()
             q = expand(parsed.query, searcher.reader())
+            if parsed.plain:
+                q = focus(q, searcher.reader(), parsed.words)
             found = collect(searcher, self._ranked(q, parsed.words, parsed.plain, restrict),
                             **options)
             spellings = None

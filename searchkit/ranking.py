@@ -9,7 +9,10 @@ those that have them all. Near spellings added by "did you mean" count for less.
 
 from __future__ import annotations
 
-from whoosh import scoring
+from whoosh import query, scoring
+from whoosh.reading import IndexReader
+
+from .analysis import analyze
 
 # Field weights: exact matches and titles count more than stem-only and body matches.
 FIELD_BOOSTS = {"body": 1.0, "body_exact": 0.4, "title": 0.9, "title_exact": 0.5}
@@ -22,8 +25,41 @@ COORDINATION = 0.9
 PHRASE_BOOST, PHRASE_SLOP = 0.5, 3
 # Weight of a near spelling (edit distance 1) relative to the word as typed.
 NEAR_SPELLING_WEIGHT = 0.5
+# A term in more documents than this (a fraction of the index, at least the minimum) is
+# "common": it ranks documents that rarer terms find, but does not find documents itself.
+COMMON_FRACTION, COMMON_MIN_DOCS = 0.02, 1000
 
 
 def weighting() -> scoring.WeightingModel:
     """The ranking function: BM25F."""
     return scoring.BM25F(B=BM25_B, K1=BM25_K1)
+
+
+def focus(q: query.Query, reader: IndexReader, words: tuple[str, ...]) -> query.Query:
+    """Let a plain query's common words score documents without finding them.
+
+    Like Elasticsearch's common-terms query: in a big index, frequent words have long posting
+    lists that cost time and add little to the ranking. The rarer words find the documents;
+    the common ones only add to their scores. When every word is common, all of them are
+    required instead. A word is common when its exact form is in more than
+    ``COMMON_FRACTION`` of the documents (and at least ``COMMON_MIN_DOCS``), so small indexes
+    are searched as they are.
+    """
+    if len(words) < 2 or not isinstance(q, query.Or) or not all(
+            isinstance(t, query.Term) for t in q.subqueries):
+        return q
+    cutoff = max(COMMON_MIN_DOCS, COMMON_FRACTION * reader.doc_count_all())
+    common = {w for w in words if reader.doc_frequency("body_exact", w) > cutoff}
+    if not common:
+        return q
+    forms = {w: {w, *analyze(w)} for w in words}
+    groups: dict[str, list[query.Query]] = {w: [] for w in words}
+    unassigned = []
+    for term in q.subqueries:
+        owner = next((w for w in words if term.text in forms[w]), None)
+        (groups[owner] if owner else unassigned).append(term)
+    optional = [t for w in common for t in groups[w]]
+    required = unassigned + [t for w in words if w not in common for t in groups[w]]
+    if required:
+        return query.AndMaybe(query.Or(required, scale=q.scale), query.Or(optional))
+    return query.And([query.Or(groups[w]) for w in words if groups[w]])
