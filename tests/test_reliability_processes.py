@@ -93,12 +93,12 @@ def test_kill_9_at_several_points_then_resume(news: Path, tmp_path: Path) -> Non
         start = generation(ix)
         process = subprocess.Popen(searchkit("index", str(news), "-i", str(ix), "--procs", "1",
                                              "--batch", str(BATCH)),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_for_commits(ix, process, max(start, 0) + commits)  # 0: the index was created
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
-        process.wait()
-        assert process.returncode == -signal.SIGKILL, "the run ended before the kill"
+        _, err = process.communicate()
+        assert process.returncode == -signal.SIGKILL, f"the run ended before the kill: {err}"
         count = assert_consistent(ix)
         assert count % BATCH == 0 and count >= before  # whole batches, nothing lost
         before = count
