@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import run_threads
 
 from searchkit import Document, QueryError, SearchEngine, SearchkitError
 
@@ -127,22 +128,12 @@ def test_similar_leaves_out_the_document_and_its_copies(engine: SearchEngine) ->
 def test_one_engine_searched_from_many_threads(engine: SearchEngine) -> None:
     queries = ["التعاون", "كيم", "بوتين", "فلاديفوستوك", "مباراة", "بكين"]
     expected = {q: [(h.id, h.snippet) for h in engine.search(q)] for q in queries}
-    errors: list[BaseException] = []
-
     def work(offset: int) -> None:
-        try:
-            for i in range(60):
-                q = queries[(i + offset) % len(queries)]
-                assert [(h.id, h.snippet) for h in engine.search(q)] == expected[q]
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+        for i in range(60):
+            q = queries[(i + offset) % len(queries)]
+            assert [(h.id, h.snippet) for h in engine.search(q)] == expected[q]
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert not run_threads(work, 6)
 
 
 def test_searching_while_another_thread_adds_documents(tmp_path: Path) -> None:
