@@ -156,6 +156,16 @@ def test_jsonl_truncated_line_is_skipped_rest_kept() -> None:
     assert len(parsed.problems) == 1 and parsed.problems[0].startswith("line 4: invalid JSON")
 
 
+def test_jsonl_strings_may_hold_unicode_line_separators() -> None:
+    body = "الفقرة الأولى\u2029الفقرة الثانية\u2028سطر\x85آخر"
+    lines = [json.dumps({"title": "أ", "text": body}, ensure_ascii=False),
+             json.dumps({"title": "ب", "text": ARTICLE}, ensure_ascii=False)]
+    parsed = read_bytes("a.jsonl", "\n".join(lines).encode())
+    assert not parsed.problems
+    assert [d.id for d in parsed.documents] == ["a.jsonl#1", "a.jsonl#2"]
+    assert "الفقرة الثانية" in parsed.documents[0].body
+
+
 def test_json_key_override() -> None:
     keys = key_map({"body": "story", "title": "hed"})
     [doc] = docs("a.json", json.dumps({"hed": "عنوان", "story": ARTICLE, "body": "قصير"}),

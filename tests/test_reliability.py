@@ -137,7 +137,7 @@ def test_check_healthy_then_out_of_step_then_broken(news: Path, tmp_path: Path) 
     assert any("have no documents" in p for p in report.problems)
     assert "--rebuild" in report.advice
 
-    for seg in ix.glob("*.seg"):  # a lost segment file (a disk error, a bad copy)
+    for seg in ix.glob("MAIN_*"):  # lost segment files (a disk error, a bad copy)
         seg.write_bytes(b"\0" * 64)
     report = check_index(ix)
     assert report.status == "broken" and "--rebuild" in report.advice

@@ -113,7 +113,9 @@ def read_jsonl(text: str, source: Source, keys: KeyMap = DEFAULT_KEYS) -> Parsed
     """One object a line; ids get ``#record id`` or ``#line number``. Bad lines are skipped."""
     parsed = Parsed()
     records: list[tuple[int, Any]] = []
-    for number, line in enumerate(text.splitlines(), 1):
+    # Lines end at "\n" only: str.splitlines() would also cut at U+2028/U+2029 and other
+    # separators that JSON strings may hold, and lose those records.
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
