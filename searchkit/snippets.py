@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .analysis import exact_analyzer, stem_term
+from .analysis import exact_analyzer, stemmed_field_terms
 
 _BOUNDARY = re.compile(r"[.!?\u060c\u061b\u061f\n]+")
 # Markup leftovers (tags, lone "/>" from <br />) and runs of whitespace in displayed text.
@@ -28,7 +28,10 @@ class QueryTerms:
     stems: frozenset[str] = frozenset()
 
     def matches(self, normalized: str) -> bool:
-        return normalized in self.exact or stem_term(normalized) in self.stems
+        """Whether a word (normalized) matches: its exact form, or any stemmed-field term of
+        it (a stem, the stem without a glued preposition, the root)."""
+        return normalized in self.exact or not self.stems.isdisjoint(
+            stemmed_field_terms(normalized))
 
 
 @dataclass(frozen=True)

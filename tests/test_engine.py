@@ -102,3 +102,9 @@ def test_index_folder_reports_skipped_files(tmp_path: Path) -> None:
         assert {s.path for s in report.skipped} == {"latin1.txt", "empty.txt"}
         hit = engine.search("انتخابات")[0]
         assert (hit.id, hit.title) == ("good.txt", "عنوان قصير")
+
+
+def test_snippet_marks_words_matched_through_a_glued_preposition(tmp_path: Path) -> None:
+    with SearchEngine(tmp_path / "ix") as engine:
+        engine.add_documents([{"id": "1", "body": "وصل كيم لروسيا أمس في زيارة رسمية"}])
+        assert engine.search("روسيا")[0].snippet == "وصل كيم [[لروسيا]] أمس في زيارة رسمية"

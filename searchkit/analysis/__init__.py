@@ -28,6 +28,7 @@ from .filters import (
     root_term,
     stem_term,
     stem_terms,
+    stemmed_field_terms,
 )
 from .normalize import fold_hamza, normalize
 from .stemmer import stem
@@ -55,6 +56,7 @@ __all__ = [
     "stem_analyzer",
     "stem_term",
     "stem_terms",
+    "stemmed_field_terms",
 ]
 
 

@@ -171,6 +171,16 @@ class ArabicStemFilter(Filter):
                 yield t
 
 
+def stemmed_field_terms(normalized: str) -> tuple[str, ...]:
+    """Every term the stemmed field gets for a normalized word with the default options:
+    its stems and its root (what a query term may have matched, for highlighting).
+
+    >>> stemmed_field_terms("لسكان")
+    ('لسك', 'سكان', '√سكن')
+    """
+    return _all_terms(normalized, True, CLITIC_PREPOSITIONS, True)
+
+
 @lru_cache(maxsize=200_000)
 def _all_terms(normalized: str, lexicon: bool, expand: str, roots: bool) -> tuple[str, ...]:
     terms = stem_terms(normalized, lexicon, expand)
