@@ -12,7 +12,7 @@ from __future__ import annotations
 from whoosh import query, scoring
 from whoosh.reading import IndexReader
 
-from .analysis import analyze
+from .analysis import stemmed_field_terms
 
 # Field weights: exact matches and titles count more than stem-only and body matches.
 FIELD_BOOSTS = {"body": 1.0, "body_exact": 0.4, "title": 0.9, "title_exact": 0.5}
@@ -52,7 +52,7 @@ def focus(q: query.Query, reader: IndexReader, words: tuple[str, ...]) -> query.
     common = {w for w in words if reader.doc_frequency("body_exact", w) > cutoff}
     if not common:
         return q
-    forms = {w: {w, *analyze(w)} for w in words}
+    forms = {w: {w, *stemmed_field_terms(w)} for w in words}
     groups: dict[str, list[query.Query]] = {w: [] for w in words}
     unassigned = []
     for term in q.subqueries:

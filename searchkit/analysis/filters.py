@@ -62,20 +62,6 @@ def stem_terms(normalized: str, lexicon: bool = True, expand: str = CLITIC_PREPO
     return (first,)
 
 
-def root_term(normalized: str, lexicon: bool = True, expand: str = CLITIC_PREPOSITIONS
-              ) -> str | None:
-    """The root-field term of a normalized word: the root of its last stem, or None for
-    known words and words under 4 letters.
-
-    >>> root_term("لسكان")
-    '√سكن'
-    """
-    last = stem_terms(normalized, lexicon, expand)[-1]
-    if last in KNOWN_STEMS or len(normalized) < 4:
-        return None
-    return root(last)
-
-
 def _stop_words() -> frozenset[str]:
     words = {normalize(w) for w in (STOP_WORDS_BASE + PREPOSITION_FORMS).split()}
     for word in STOP_WITH_CLITICS.split():
@@ -144,7 +130,7 @@ class ArabicStopFilter(Filter):
 class ArabicStemFilter(Filter):
     """Fold hamza seats (ؤ ئ -> ء) and replace each token with its stemmed-field terms.
 
-    The terms of :func:`stem_terms` and, with ``roots``, the :func:`root_term`, all at the
+    The terms of :func:`stem_terms` and, with ``roots``, a root, all at the
     token's position and offsets: a document that shares only the root with the query still
     matches, and one that shares the stem too scores higher.
 
@@ -183,6 +169,9 @@ def stemmed_field_terms(normalized: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=200_000)
 def _all_terms(normalized: str, lexicon: bool, expand: str, roots: bool) -> tuple[str, ...]:
+    """The stems of :func:`stem_terms` and, with ``roots``, the root of the last one --
+    except for known words and words under 4 letters, whose stem is specific enough."""
     terms = stem_terms(normalized, lexicon, expand)
-    extra = root_term(normalized, lexicon, expand) if roots else None
-    return (*terms, extra) if extra else terms
+    if not roots or terms[-1] in KNOWN_STEMS or len(normalized) < 4:
+        return terms
+    return (*terms, root(terms[-1]))
