@@ -66,13 +66,21 @@ class Document:
         }
 
 
-def parse_date(value: str, doc_id: str = "?") -> datetime:
-    """Parse an ISO 8601 date or date-time; naive values are taken as UTC."""
-    text = value.strip()
+def iso_datetime(text: str) -> datetime:
+    """Parse an ISO 8601 date or date-time (``Z`` for UTC); naive values are taken as UTC.
+
+    ``ValueError`` if ``text`` is not ISO 8601.
+    """
+    text = text.strip()
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def parse_date(value: str, doc_id: str = "?") -> datetime:
+    """:func:`iso_datetime`, with a :class:`DocumentError` naming the document."""
     try:
-        parsed = datetime.fromisoformat(text)
+        return iso_datetime(value)
     except ValueError:
         raise DocumentError(f"document {doc_id!r}: date {value!r} is not ISO 8601") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

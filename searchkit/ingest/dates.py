@@ -18,6 +18,8 @@ from email.utils import parsedate_to_datetime
 
 from dateutil import parser as dateutil_parser
 
+from ..documents import iso_datetime
+
 _DATE_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d\d)-?(\d\d)-?(\d\d)(?!\d)")
 
 
@@ -31,7 +33,7 @@ def parse_date(value: object) -> datetime | None:
         return None
     text = value.strip()
     try:
-        return _utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        return iso_datetime(text)
     except ValueError:
         pass
     try:
