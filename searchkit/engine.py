@@ -19,6 +19,7 @@ from .lock import DEFAULT_WAIT, WriteLock
 from .query import date_bound, expand, make_parser, parse, proximity, query_terms
 from .ranking import PHRASE_BOOST, PHRASE_SLOP, focus, weighting
 from .search import SORTS, Results, Sort, collect, filter_query, make_hits, more_like
+from .stats import IndexStats, index_stats
 from .suggest import FEW_RESULTS, near_spellings, with_variants
 
 if TYPE_CHECKING:  # the ingest stack is imported only when indexing (fast `search` start)
@@ -233,6 +234,12 @@ class SearchEngine:
     def count(self) -> int:
         """Number of documents in the index."""
         return self._ix.doc_count()
+
+    def stats(self) -> IndexStats:
+        """What the index holds: documents by source and category, oldest and newest dates,
+        size on disk, last commit and sync, the versions it was built with."""
+        with self._lock:
+            return index_stats(self._current_searcher(), self.path)
 
     # -- lifetime --------------------------------------------------------------------------
 
