@@ -1,5 +1,12 @@
 """searchkit: full-text search for Arabic news.
 
+The public API: :class:`SearchEngine` (open or create an index; add documents, index
+folders, search, get, similar), the records it takes and gives (:class:`Document`,
+:class:`Results`, :class:`Hit`, :class:`Facets`, :class:`IngestReport`), :func:`analyze` and
+:func:`explain`, and the errors (:class:`SearchkitError` and its subclasses). Snippets as
+HTML: :class:`searchkit.snippets.HtmlFormatter`; analysis switches for a new index:
+:class:`searchkit.analysis.AnalysisOptions`. The README's "Python" section shows them all.
+
 >>> import searchkit
 >>> searchkit.analyze("وَالصّواريخُ")
 ['صاروخ']

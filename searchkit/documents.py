@@ -17,9 +17,18 @@ _OPTIONAL_TEXT = ("title", "source", "category", "url", "path", "encoding")
 class Document:
     """One article.
 
-    ``id`` is unique in an index: adding a document with an existing id replaces it.
-    ``date`` is timezone-aware (UTC when the source gave no offset).
-    ``hash`` is the SHA-1 of the body, used to fold identical articles.
+    ``id`` (a non-empty string) is unique in an index: adding a document with an existing
+    id replaces it. ``body`` is the text searched and cut into snippets. ``date`` may be
+    given as a ``datetime`` or an ISO 8601 string and is kept timezone-aware (UTC when no
+    offset was given). ``title``, ``source``, ``category`` and ``url`` are metadata shown in
+    hits (sources and categories also filter and count); ``path``, ``encoding`` and
+    ``file_hash`` say where an ingested document came from. ``hash`` is the SHA-1 of the
+    stripped body, computed when not given: documents with the same ``hash`` are copies,
+    folded into one hit by search. :class:`DocumentError` if the id is empty or not a string,
+    the body not a string, or a date string not ISO 8601.
+
+    >>> Document(id="a1", body="نص", date="2023-09-17").date.isoformat()
+    '2023-09-17T00:00:00+00:00'
     """
 
     id: str
@@ -48,7 +57,10 @@ class Document:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Document:
-        """Build a document from a dict with ``id``, ``body`` and optional metadata keys."""
+        """Build a document from a dict with ``id``, ``body`` and optional metadata keys
+        (``title``, ``date``, ``source``, ``category``, ``url``, ``path``, ``encoding``,
+        ``file_hash``); other keys are ignored and an ``int`` id becomes a string.
+        :class:`DocumentError` if ``id`` or ``body`` is missing."""
         if "id" not in data or "body" not in data:
             raise DocumentError(f"document needs 'id' and 'body' keys, got {sorted(data)}")
         values = {key: data.get(key) for key in _OPTIONAL_TEXT}
@@ -57,7 +69,7 @@ class Document:
                    date=data.get("date"), file_hash=data.get("file_hash"), **values)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (the date as ISO 8601)."""
+        """A JSON-ready dict (the date as ISO 8601; ``file_hash`` left out)."""
         return {
             "id": self.id, "title": self.title, "body": self.body,
             "date": self.date.isoformat() if self.date else None,

@@ -51,6 +51,9 @@ class Snippet:
     fragments: tuple[Fragment, ...] = field(default_factory=tuple)
 
     def render(self, formatter: Formatter) -> str:
+        """The fragments in text order, each passed through ``formatter`` (its text with
+        markup leftovers dropped and whitespace collapsed, its matches marked), joined with
+        ``formatter.separator``; ``""`` for a snippet without fragments."""
         parts = []
         for frag in self.fragments:
             out, last = [], frag.start
@@ -71,15 +74,21 @@ def _clean(text: str) -> str:
 
 
 class Formatter:
-    """Base formatter: plain text with ``[[match]]`` markers."""
+    """Base formatter: plain text with ``[[match]]`` markers.
+
+    A subclass sets ``open_mark`` and ``close_mark`` (put around each matched word) and
+    ``separator`` (between passages), or overrides :meth:`text` and :meth:`match`.
+    """
 
     separator = " … "
     open_mark, close_mark = "[[", "]]"
 
     def text(self, text: str) -> str:
+        """Render a stretch of the document's text between matches (as is, here)."""
         return text
 
     def match(self, word: str) -> str:
+        """Render one matched word, as written in the document, between the marks."""
         return f"{self.open_mark}{word}{self.close_mark}"
 
 
@@ -94,15 +103,22 @@ class TerminalFormatter(Formatter):
 
 
 class HtmlFormatter(Formatter):
-    """Escaped HTML with ``<mark>`` around matches, safe to put in a page."""
+    """Escaped HTML with ``<mark>`` around matches, safe to put in a page.
+
+    >>> snippet = make_snippet('قال "بوتين" إن 5 < 6 & 7', QueryTerms(exact=frozenset({"بوتين"})))
+    >>> snippet.render(HtmlFormatter())
+    'قال &quot;<mark>بوتين</mark>&quot; إن 5 &lt; 6 &amp; 7'
+    """
 
     separator = " … "
     open_mark, close_mark = "<mark>", "</mark>"
 
     def text(self, text: str) -> str:
+        """The text with ``&``, ``<``, ``>`` and quotes escaped."""
         return html.escape(text)
 
     def match(self, word: str) -> str:
+        """The word, escaped, in ``<mark>``."""
         return f"{self.open_mark}{html.escape(word)}{self.close_mark}"
 
 
