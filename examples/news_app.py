@@ -174,8 +174,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if status == 200 else 2
         with make_server(args.host, args.port, make_app(engine),
                          server_class=ThreadingWSGIServer) as server:
-            host, port = server.server_address[:2]
-            print(f"serving on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+            print(f"serving on http://{args.host}:{server.server_port}/ (Ctrl-C to stop)",
+                  flush=True)
             with contextlib.suppress(KeyboardInterrupt):
                 server.serve_forever()
     return 0

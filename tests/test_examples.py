@@ -17,6 +17,8 @@ from urllib.parse import quote
 import pytest
 from conftest import ROOT, SEEDS, run_threads
 
+from searchkit import SearchEngine
+
 EXAMPLE = ROOT / "examples" / "news_app.py"
 
 
@@ -30,7 +32,7 @@ def news_app() -> ModuleType:
 
 
 @pytest.fixture
-def engine(news_app: ModuleType, tmp_path: Path) -> Iterator[object]:
+def engine(news_app: ModuleType, tmp_path: Path) -> Iterator[SearchEngine]:
     with news_app.open_engine(tmp_path / "index") as engine:
         yield engine
 
@@ -39,7 +41,7 @@ def _snippets(page: str) -> list[str]:
     return re.findall(r'<p class="snippet">(.*?)</p>', page)
 
 
-def test_page_marks_matches_and_folds_copies(news_app: ModuleType, engine: object) -> None:
+def test_page_marks_matches_and_folds_copies(news_app: ModuleType, engine: SearchEngine) -> None:
     status, page = news_app.search_page(engine, "الرئيس موسكو")
     assert status == 200
     assert "<p>النتائج: 2</p>" in page  # the copy from Asharq is folded into the first
@@ -50,7 +52,7 @@ def test_page_marks_matches_and_folds_copies(news_app: ModuleType, engine: objec
     assert "Alhayat (1)" in page and "Asharq (1)" in page  # source facets
 
 
-def test_page_escapes_the_documents_text(news_app: ModuleType, engine: object) -> None:
+def test_page_escapes_the_documents_text(news_app: ModuleType, engine: SearchEngine) -> None:
     _, page = news_app.search_page(engine, "مؤشر البرميل")
     snippet = _snippets(page)[0]
     assert "&quot;S&amp;P 500&quot;" in snippet and "&lt; 90" in snippet
@@ -59,13 +61,13 @@ def test_page_escapes_the_documents_text(news_app: ModuleType, engine: object) -
 
 
 def test_bad_query_is_a_400_with_the_message_escaped(news_app: ModuleType,
-                                                     engine: object) -> None:
+                                                     engine: SearchEngine) -> None:
     status, page = news_app.search_page(engine, "author:<x>")
     assert status == 400
     assert "unknown field &#x27;author:&#x27;" in page and "<x>" not in page
 
 
-def test_source_filter_and_pages(news_app: ModuleType, engine: object,
+def test_source_filter_and_pages(news_app: ModuleType, engine: SearchEngine,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     _, page = news_app.search_page(engine, "الرئيس", source="asharq")
     assert "<p>النتائج: 2</p>" in page  # Asharq's copy of the visit, and the summit
@@ -79,7 +81,7 @@ def test_source_filter_and_pages(news_app: ModuleType, engine: object,
     assert "page=3" not in second
 
 
-def test_wsgi_app_serves_threads(news_app: ModuleType, engine: object) -> None:
+def test_wsgi_app_serves_threads(news_app: ModuleType, engine: SearchEngine) -> None:
     app = news_app.make_app(engine)
     statuses: list[str] = []
 
@@ -111,7 +113,9 @@ def test_script_serves_http(tmp_path: Path) -> None:
         assert server.stdout is not None
         line = server.stdout.readline()
         url = re.search(r"http://\S+/", line)
-        assert url, line + (server.stderr.read() if server.poll() is not None else "")
+        if url is None:  # the server did not start: show why
+            _, stderr = server.communicate(timeout=30)
+            pytest.fail(f"no URL in {line!r}; stderr: {stderr}")
         with urllib.request.urlopen(f"{url.group()}?q={quote('صواريخ فرط صوتيه')}",
                                     timeout=30) as response:
             page = response.read().decode("utf-8")
@@ -134,7 +138,9 @@ def _readme_python_samples() -> list[tuple[int, str]]:
     start = lines.index("## Python")
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
                len(lines))
-    samples, block, first = [], None, 0
+    samples: list[tuple[int, str]] = []
+    block: list[str] | None = None
+    first = 0
     for number, line in enumerate(lines[start:end], start + 1):
         if block is None and line == "```python":
             block, first = [], number + 1
