@@ -329,6 +329,46 @@ def analyze_cmd(
         typer.echo(f"{t.original}\t{t.normalized}\t{term}")
 
 
+@app.command("stats")
+def stats_cmd(
+    index: IndexOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the stats as JSON.")] = False,
+) -> None:
+    """Show what the index holds: documents, sources, categories, dates, size, last sync.
+
+    Example: searchkit stats --json
+    """
+    with SearchEngine(index or _default_index(), create=False) as engine:
+        stats = engine.stats()
+    if as_json:
+        _print_json(stats.to_dict())
+    else:
+        for line in stats.lines():
+            typer.echo(line)
+
+
+@app.command("serve")
+def serve_cmd(
+    index: IndexOption = None,
+    host: Annotated[str, typer.Option(
+        "--host", help="Address to listen on; other than loopback, anyone who can reach "
+        "this machine can search the index.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(
+        "--port", min=0, max=65535, help="Port to listen on (0: any free port).")] = 8000,
+) -> None:
+    """Serve the search page and the JSON API (/search, /doc/ID, /similar/ID, /stats).
+
+    Listens on this machine only unless --host says otherwise. Ctrl-C stops it.
+
+    Example: searchkit serve --port 8080, then open http://127.0.0.1:8080/
+    """
+    from .server import serve
+
+    with SearchEngine(index or _default_index(), create=False) as engine:
+        serve(engine, host, port, ready=lambda url: typer.echo(
+            f"searchkit: serving {engine.path} at {url} (Ctrl-C to stop)"))
+
+
 def main() -> None:
     """Run the CLI, turning user errors into one line on stderr and an exit code."""
     logging.basicConfig(format="searchkit: %(message)s", level=logging.WARNING)
