@@ -24,7 +24,7 @@ from .engine import SearchEngine
 from .errors import SearchkitError
 from .lock import DEFAULT_WAIT
 from .search import Hit, Results, Sort
-from .snippets import PlainFormatter, TerminalFormatter
+from .terminal import BIDI_ENV, BOLD, HIGHLIGHT, MARKERS, BidiMode, Layout, Marked, marked_snippet
 
 if TYPE_CHECKING:
     from .sync import ProgressCallback
@@ -56,6 +56,20 @@ def _colour(stream: Any = None) -> bool:
 
 def _print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+BidiOption = Annotated[BidiMode, typer.Option(
+    "--bidi", envvar=BIDI_ENV, case_sensitive=False,
+    help="Arabic lines in visual order for terminals that show them backwards (on), in "
+    "reading order (off), or on a terminal that does no bidi itself (auto).")]
+
+
+def _layout(bidi: BidiMode) -> Layout:
+    return Layout.for_stream(sys.stdout, bidi, os.environ)
+
+
+def _echo_lines(lines: list[str]) -> None:
+    typer.echo("\n".join(lines))
 
 
 @app.callback(invoke_without_command=True)
@@ -153,31 +167,31 @@ def _field_option(value: str) -> tuple[str, str]:
     return name.strip(), key.strip()
 
 
-def _print_hit(rank: int, hit: Hit, colour: bool) -> None:
+def _print_hit(rank: int, hit: Hit, colour: bool, layout: Layout) -> None:
     heading = hit.title or hit.path or hit.id
-    bold = (lambda s: f"\x1b[1m{s}\x1b[0m") if colour else (lambda s: s)
-    typer.echo(f"{rank}. {bold(heading)}")
+    _echo_lines(layout.lines(Marked(heading, ((0, len(heading)),)), BOLD if colour else None,
+                             prefix=f"{rank}. ", indent="   "))
     meta = [m for m in (hit.id, hit.date.date().isoformat() if hit.date else None,
                         hit.source, hit.category, f"score {hit.score:.2f}" if hit.score else None,
                         f"+{hit.duplicates} copies" if hit.duplicates else None) if m]
-    typer.echo("   " + " | ".join(meta))
-    formatter = TerminalFormatter() if colour else PlainFormatter()
+    _echo_lines(layout.lines(Marked(" | ".join(meta)), prefix="   "))
     if hit.highlights is not None:
-        typer.echo("   " + hit.highlights.render(formatter))
+        _echo_lines(layout.lines(marked_snippet(hit.highlights),
+                                 HIGHLIGHT if colour else MARKERS, prefix="   "))
     typer.echo()
 
 
-def _print_results(results: Results, as_json: bool, facets: bool) -> None:
+def _print_results(results: Results, as_json: bool, facets: bool, bidi: BidiMode) -> None:
     if as_json:
         _print_json(results.to_dict() if facets else [hit.to_dict() for hit in results])
     else:
-        colour = _colour()
+        colour, layout = _colour(), _layout(bidi)
         for rank, hit in enumerate(results, results.offset + 1):
-            _print_hit(rank, hit, colour)
+            _print_hit(rank, hit, colour, layout)
         if results.facets:
             for name, counts in results.facets.to_dict().items():
                 shown = ", ".join(f"{key} {n}" for key, n in list(counts.items())[:20])
-                typer.echo(f"{name}: {shown or '-'}")
+                _echo_lines(layout.lines(Marked(shown or "-"), prefix=f"{name}: "))
     # Notes about the search go to stderr, so piped output stays hits only.
     folded = f" ({results.folded} copies folded)" if results.folded else ""
     typer.echo(f"{results.total} matching documents{folded}", err=True)
@@ -216,6 +230,7 @@ def search_cmd(
     all_copies: Annotated[bool, typer.Option(
         "--all-copies", help="Show every copy of an article, not one per body.")] = False,
     as_json: JsonOption = False,
+    bidi: BidiOption = BidiMode.AUTO,
 ) -> None:
     """Search the index; matches are highlighted in snippets from the original text.
 
@@ -232,7 +247,7 @@ def search_cmd(
             query, limit=limit, offset=offset if offset is not None else (page - 1) * limit,
             sort=cast(Sort, sort), source=source, category=category, since=since, until=until,
             facets=facets, fold_duplicates=not all_copies)
-    _print_results(results, as_json, facets)
+    _print_results(results, as_json, facets, bidi)
     if not results:
         raise typer.Exit(EXIT_PARTIAL)
 
@@ -242,6 +257,7 @@ def show_cmd(
     doc_id: Annotated[str, typer.Argument(metavar="ID", help="Document id (as search shows).")],
     index: IndexOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the document as JSON.")] = False,
+    bidi: BidiOption = BidiMode.AUTO,
 ) -> None:
     """Show a whole document with its metadata.
 
@@ -254,12 +270,12 @@ def show_cmd(
     if as_json:
         _print_json(doc.to_dict())
         return
-    data = doc.to_dict()
+    data, layout = doc.to_dict(), _layout(bidi)
     for key in ("id", "title", "date", "source", "category", "url", "path", "encoding"):
         if data.get(key):
-            typer.echo(f"{key}: {data[key]}")
+            _echo_lines(layout.lines(Marked(str(data[key])), prefix=f"{key}: "))
     typer.echo()
-    typer.echo(doc.body)
+    _echo_lines(layout.paragraphs(doc.body))
 
 
 @app.command("similar")
@@ -268,6 +284,7 @@ def similar_cmd(
     index: IndexOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits to show.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print hits as a JSON array.")] = False,
+    bidi: BidiOption = BidiMode.AUTO,
 ) -> None:
     """Show documents like ID (more like this), copies of its body left out.
 
@@ -275,7 +292,7 @@ def similar_cmd(
     """
     with SearchEngine(index or _default_index(), create=False) as engine:
         results = engine.similar(doc_id, limit=limit)
-    _print_results(results, as_json, facets=False)
+    _print_results(results, as_json, facets=False, bidi=bidi)
     if not results:
         raise typer.Exit(EXIT_PARTIAL)
 
@@ -311,6 +328,7 @@ def check_cmd(
 def analyze_cmd(
     text: Annotated[str, typer.Argument(help="Arabic text to analyze.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print tokens as JSON.")] = False,
+    bidi: BidiOption = BidiMode.AUTO,
 ) -> None:
     """Show each token as written, normalized and stemmed, and whether it is a stop word.
 
@@ -324,9 +342,10 @@ def analyze_cmd(
             for t in tokens
         ])
         return
+    layout = _layout(bidi)
     for t in tokens:
         term = "(stop word)" if t.stop else t.stem
-        typer.echo(f"{t.original}\t{t.normalized}\t{term}")
+        typer.echo("\t".join(layout.line(cell) for cell in (t.original, t.normalized, term)))
 
 
 @app.command("stats")
