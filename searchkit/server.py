@@ -80,7 +80,7 @@ class _Engine:
         self._path = None if isinstance(target, SearchEngine) else Path(target)
         self._lock = threading.Lock()
 
-    def get(self) -> SearchEngine:
+    def engine(self) -> SearchEngine:
         with self._lock:
             if self._engine is None:
                 assert self._path is not None
@@ -150,7 +150,7 @@ def create_app(index: SearchEngine | str | Path) -> Starlette:
     >>> TestClient(app).get("/stats").status_code
     503
     """
-    engine = _Engine(index)
+    source = _Engine(index)
 
     def search(request: Request) -> Response:
         params = _Params(request.query_params, SEARCH_PARAMS)
@@ -161,7 +161,7 @@ def create_app(index: SearchEngine | str | Path) -> Starlette:
         if "page" in request.query_params and "offset" in request.query_params:
             raise HTTPException(400, "give page or offset, not both")
         offset = params.number("offset", (params.number("page", 1, 1) - 1) * limit, 0)
-        results = engine.get().search(
+        results = source.engine().search(
             query, limit=limit, offset=offset, sort=cast(Sort, params.text("sort") or "relevance"),
             source=params.values("source"), category=params.values("category"),
             since=params.text("since"), until=params.text("until"),
@@ -171,7 +171,7 @@ def create_app(index: SearchEngine | str | Path) -> Starlette:
     def document(request: Request) -> Response:
         _Params(request.query_params, frozenset())
         doc_id = request.path_params["doc_id"]
-        doc = engine.get().get(doc_id)
+        doc = source.engine().get(doc_id)
         if doc is None:
             raise HTTPException(404, f"no document with id {doc_id!r}")
         return JSONResponse(doc.to_dict())
@@ -180,14 +180,14 @@ def create_app(index: SearchEngine | str | Path) -> Starlette:
         params = _Params(request.query_params, frozenset({"limit"}))
         limit = params.number("limit", 10, 1, MAX_LIMIT)
         doc_id = request.path_params["doc_id"]
-        found = engine.get()
-        if found.get(doc_id) is None:
+        engine = source.engine()
+        if engine.get(doc_id) is None:
             raise HTTPException(404, f"no document with id {doc_id!r}")
-        return JSONResponse(_results(found.similar(doc_id, limit=limit), limit))
+        return JSONResponse(_results(engine.similar(doc_id, limit=limit), limit))
 
     def stats(request: Request) -> Response:
         _Params(request.query_params, frozenset())
-        return JSONResponse(engine.get().stats().to_dict())
+        return JSONResponse(source.engine().stats().to_dict())
 
     def page(request: Request) -> Response:
         return FileResponse(WEB / "index.html")
@@ -195,13 +195,13 @@ def create_app(index: SearchEngine | str | Path) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        engine.close()
+        source.close()
 
     return Starlette(
         routes=[
             Route("/", page), Route("/search", search), Route("/stats", stats),
             Route("/doc/{doc_id:path}", document), Route("/similar/{doc_id:path}", similar),
-            Mount("/static", StaticFiles(directory=WEB), name="static"),
+            Mount("/static", StaticFiles(directory=WEB)),
         ],
         exception_handlers={HTTPException: _http_error, SearchkitError: _searchkit_error,
                             OSError: _unreadable, Exception: _bug},

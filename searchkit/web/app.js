@@ -344,10 +344,10 @@ async function renderDocument(p, token, signal) {
     doc.source && el("span", {}, doc.source),
     doc.category && el("span", {}, doc.category),
     /^https?:\/\//i.test(doc.url || "")
-      ? el("a", { href: doc.url, rel: "noopener noreferrer", dir: "ltr" }, "المصدر الأصلي") : null,
-    el("span", { class: "id", dir: "ltr" }, doc.id),
+      ? el("a", { href: doc.url, rel: "noopener noreferrer" }, "المصدر الأصلي") : null,
   ].filter(Boolean);
   $("#doc-meta").replaceChildren(...meta);
+  $("#doc-id").textContent = doc.id;
   const paragraphs = doc.body.split(/\n\s*\n|\n/).map((t) => t.trim()).filter(Boolean);
   $("#doc-body").replaceChildren(...paragraphs.map((t) => el("p", { dir: "auto" }, t)));
   $("#doc-view").focus({ preventScroll: true });
