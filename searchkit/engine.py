@@ -16,6 +16,7 @@ from .analysis import AnalysisOptions
 from .documents import Document
 from .errors import QueryError, SearchkitError
 from .lock import DEFAULT_WAIT, WriteLock
+from .postings import IndexArrays, PostingsCache
 from .query import date_bound, expand, make_parser, parse, proximity, query_terms
 from .ranking import PHRASE_BOOST, PHRASE_SLOP, focus, weighting
 from .search import SORTS, Results, Sort, collect, filter_query, make_hits, more_like
@@ -68,6 +69,8 @@ class SearchEngine:
                                   options=analysis or AnalysisOptions(), wait=wait)
         self._parser = make_parser(self._ix.schema)
         self._searcher: Searcher | None = None
+        self._cache = PostingsCache()
+        self._arrays: IndexArrays | None = None
         self._lock = threading.Lock()
 
     # -- writing ---------------------------------------------------------------------------
@@ -143,6 +146,7 @@ class SearchEngine:
             if searcher is not None:
                 searcher.close()
             searcher = self._searcher = self._ix.searcher(weighting=weighting())
+            self._arrays = IndexArrays(searcher, self._cache)
         return searcher
 
     def search(self, query: str, *, limit: int = 10, offset: int = 0,
@@ -188,13 +192,14 @@ class SearchEngine:
             if parsed.plain:
                 q = focus(q, searcher.reader(), parsed.words)
             found = collect(searcher, self._ranked(q, parsed.words, parsed.plain, restrict),
-                            **options)
+                            arrays=self._arrays, **options)
             spellings = None
             if found.total < FEW_RESULTS and offset == 0 and parsed.words:
                 spellings = near_spellings(searcher.reader(), query, parsed.words)
                 if spellings.variants:
                     q = with_variants(q, self._parser, spellings.variants)
-                    found = collect(searcher, self._ranked(q, (), False, restrict), **options)
+                    found = collect(searcher, self._ranked(q, (), False, restrict),
+                                    arrays=self._arrays, **options)
             hits = make_hits(searcher, found, query_terms(q), snippets)
         return Results(hits, found.total, query, offset=offset,
                        folded=sum(found.copies.values()), facets=found.facets,
@@ -226,7 +231,7 @@ class SearchEngine:
                 raise SearchkitError(f"no document with id {doc_id!r} in {self.path}")
             doc = _stored_document(stored)
             q, terms = more_like(searcher, doc.body, doc.hash)
-            found = collect(searcher, q, limit=limit)
+            found = collect(searcher, q, limit=limit, arrays=self._arrays)
             hits = make_hits(searcher, found, terms, snippets)
         return Results(hits, found.total, f"similar:{doc_id}",
                        folded=sum(found.copies.values()))

@@ -307,11 +307,15 @@ def _fold_or(q: query.Or) -> query.Query:
                 continue
             seen.add(key)
         children.append(child)
-    if not children:
-        return q  # only filters or only exclusions: as written
-    folded: query.Query = query.Or(children, boost=q.boost, scale=q.scale)
-    if filters:
-        folded = query.Require(folded, _combine_filters(filters))
+    if not children and not filters:
+        return q  # only exclusions: as written (parse() says so)
+    folded: query.Query
+    if not children:  # only filters: all of them hold (source:a category:b)
+        folded = _combine_filters(filters)
+    else:
+        folded = query.Or(children, boost=q.boost, scale=q.scale)
+        if filters:
+            folded = query.Require(folded, _combine_filters(filters))
     if negatives:
         folded = query.AndNot(folded, query.Or(negatives))
     return folded
@@ -382,6 +386,8 @@ def _positive_terms(q: query.Query) -> Iterator[tuple[str, str | bytes]]:
         return
     if isinstance(q, query.AndNot):
         yield from _positive_terms(q.a)
+    elif isinstance(q, query.Phrase):
+        yield from ((q.fieldname, word) for word in q.words)
     elif q.is_leaf():
         yield from q.terms()
     else:

@@ -14,18 +14,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, overload
 
+import numpy as np
 from whoosh import query, sorting
 from whoosh.collectors import Collector, SortingCollector, TopCollector, WrappingCollector
 from whoosh.searching import Searcher
 
 from . import index as idx
+from .postings import NO_NUMBER, IndexArrays
 from .query import date_range
+from .ranking import BM25_B, BM25_K1
+from .scoring import Scored, evaluate
 from .snippets import PlainFormatter, QueryTerms, Snippet, make_snippet
 
 Sort = Literal["relevance", "date"]
 SORTS: tuple[Sort, ...] = ("relevance", "date")
 FACET_FIELDS = {"source": "source", "category": "category", "month": "date"}
-_NO_DATE = 2**64 - 1  # the date column's value for documents without a date
+_NO_DATE = NO_NUMBER  # the date column's value for documents without a date
 _ROOT_MARK = "\u221a"
 
 
@@ -214,8 +218,17 @@ class Collected:
 
 
 def collect(searcher: Searcher, q: query.Query, *, limit: int, offset: int = 0,
-            sort: Sort = "relevance", fold: bool = True, facets: bool = False) -> Collected:
-    """Run ``q``: the hits ``offset .. offset + limit`` in ``sort`` order, and the counts."""
+            sort: Sort = "relevance", fold: bool = True, facets: bool = False,
+            arrays: IndexArrays | None = None) -> Collected:
+    """Run ``q``: the hits ``offset .. offset + limit`` in ``sort`` order, and the counts.
+
+    With ``arrays`` (the searcher's postings as arrays), queries without phrases are scored
+    with numpy (:mod:`searchkit.scoring`): the same scores, 10-100x faster.
+    """
+    scored = evaluate(q, arrays, BM25_K1, BM25_B) if arrays is not None else None
+    if scored is not None:
+        return _collect_scored(arrays, scored, limit=limit, offset=offset, sort=sort,
+                               fold=fold, facets=facets)
     wanted = max(1, offset + limit)
     child: Collector
     if sort == "date":
@@ -229,6 +242,49 @@ def collect(searcher: Searcher, q: query.Query, *, limit: int, offset: int = 0,
             for score, docnum in top[offset:offset + limit]]
     return Collected(page, collector.total, collector.copies,
                      _facets(collector.counts) if facets else None)
+
+
+def _collect_scored(arrays: IndexArrays, scored: Scored, *, limit: int, offset: int,
+                    sort: Sort, fold: bool, facets: bool) -> Collected:
+    """What :func:`collect` gives, from scores of every document: the first copy of a body
+    (lowest document number) stands for the others, as in Whoosh's pass."""
+    docs = np.flatnonzero(scored.matches)
+    copies: Counter[int] = Counter()
+    if fold and len(docs):
+        codes = arrays.codes("hash")[0][docs]
+        hashed = codes >= 0
+        _, first, counts = np.unique(codes[hashed], return_index=True, return_counts=True)
+        firsts = docs[hashed][first]
+        copies.update({int(d): int(n - 1) for d, n in zip(firsts, counts, strict=True)
+                       if n > 1})
+        docs = np.sort(np.concatenate([docs[~hashed], firsts]))
+    wanted = offset + limit
+    if sort == "date":
+        dates = arrays.numbers("date")[docs]
+        # Newest first, undated last.
+        keys = np.where(dates == _NO_DATE, np.uint64(_NO_DATE), np.uint64(_NO_DATE - 1) - dates)
+        order = np.lexsort((docs, keys))[:wanted]
+        page = [(0.0, int(d)) for d in docs[order][offset:]]
+    else:
+        scores = scored.score[docs]
+        if len(docs) > wanted:
+            top = np.argpartition(-scores, wanted - 1)[:wanted]
+        else:
+            top = np.arange(len(docs))
+        order = top[np.lexsort((docs[top], -scores[top]))]
+        page = [(float(scores[i]), int(docs[i])) for i in order[offset:]]
+    return Collected(page, len(docs), copies, _array_facets(arrays, docs) if facets else None)
+
+
+def _array_facets(arrays: IndexArrays, docs: np.ndarray) -> Facets:
+    counts: dict[str, Counter[Any]] = {}
+    for name in ("source", "category"):
+        codes, values = arrays.codes(name)
+        found = np.bincount(codes[docs][codes[docs] >= 0], minlength=len(values))
+        counts[name] = Counter({values[i]: int(n) for i, n in enumerate(found) if n})
+    dates, n = np.unique(arrays.numbers("date")[docs], return_counts=True)
+    counts["month"] = Counter(dict(zip(dates.tolist(), n.tolist(), strict=True)))
+    return _facets(counts)
 
 
 def _facets(counts: dict[str, Counter[Any]]) -> Facets:

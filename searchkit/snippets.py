@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .analysis import exact_analyzer, stemmed_field_terms
+from .analysis import WORD_PATTERN, stemmed_field_terms, token_terms
 
 _BOUNDARY = re.compile(r"[.!?\u060c\u061b\u061f\n]+")
 # Markup leftovers (tags, lone "/>" from <br />) and runs of whitespace in displayed text.
@@ -32,6 +32,12 @@ class QueryTerms:
         it (a stem, the stem without a glued preposition, the root)."""
         return normalized in self.exact or not self.stems.isdisjoint(
             stemmed_field_terms(normalized))
+
+    def matches_token(self, token: str) -> bool:
+        """Whether a token as written (diacritics and all) matches."""
+        exact, stems = self.exact, self.stems
+        return any(word in exact or not stems.isdisjoint(terms)
+                   for word, terms in token_terms(token))
 
 
 @dataclass(frozen=True)
@@ -122,15 +128,11 @@ class HtmlFormatter(Formatter):
         return f"{self.open_mark}{html.escape(word)}{self.close_mark}"
 
 
-_ANALYZER = exact_analyzer()
-
-
 def match_spans(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
     """Character spans of the words in ``text`` that match ``terms``."""
     if not terms.exact and not terms.stems:
         return []
-    return [(t.startchar, t.endchar) for t in _ANALYZER(text, chars=True)
-            if terms.matches(t.text)]
+    return [m.span() for m in WORD_PATTERN.finditer(text) if terms.matches_token(m.group())]
 
 
 def _sentences(text: str) -> Iterable[tuple[int, int]]:

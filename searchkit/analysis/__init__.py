@@ -28,10 +28,11 @@ from .filters import (
     stem_term,
     stem_terms,
     stemmed_field_terms,
+    token_terms,
 )
 from .normalize import fold_hamza, normalize
 from .stemmer import stem
-from .tokenizer import ArabicTokenizer
+from .tokenizer import WORD_PATTERN, ArabicTokenizer
 
 # Bump when a change to analysis changes the terms an index holds.
 ANALYSIS_VERSION = 2
@@ -39,6 +40,7 @@ ANALYSIS_VERSION = 2
 __all__ = [
     "ANALYSIS_VERSION",
     "STOP_WORDS",
+    "WORD_PATTERN",
     "AnalysisOptions",
     "ArabicStemFilter",
     "ArabicStopFilter",
@@ -55,6 +57,7 @@ __all__ = [
     "stem_term",
     "stem_terms",
     "stemmed_field_terms",
+    "token_terms",
 ]
 
 

@@ -77,6 +77,18 @@ STOP_WORDS: frozenset[str] = _stop_words()
 _normalize_word = lru_cache(maxsize=200_000)(normalize)
 
 
+@lru_cache(maxsize=200_000)
+def token_terms(token: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """For one token as written: each exact-field term (normalized, not a stop word) with
+    its stemmed-field terms (see :func:`stemmed_field_terms`). Cached per distinct token.
+
+    >>> token_terms("وفي"), token_terms("الشَّمْسِ")
+    ((), (('الشمس', ('شمس', '√شمس')),))
+    """
+    return tuple((word, stemmed_field_terms(word))
+                 for word in _normalize_word(token).split() if word not in STOP_WORDS)
+
+
 class NormalizeFilter(Filter):
     """Apply :func:`normalize` to each token and drop tokens that normalize to nothing.
 

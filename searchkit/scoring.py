@@ -1,0 +1,168 @@
+"""Scoring a query over every document at once, with numpy, the way Whoosh's BM25F would.
+
+The queries searchkit's parser makes from words, required and excluded words, AND/OR/NOT,
+field words, expanded prefixes and filters (terms, OR, AND, AND-maybe, AND-NOT, require,
+date ranges) are evaluated here on the postings of :mod:`searchkit.postings`: each node gives
+every document's score and whether it matches. Scores are Whoosh's: per term
+``boost * idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average length))``, summed,
+with Whoosh's coordination bonus in an OR with a ``scale``. Queries with phrases (which need
+positions) are found by Whoosh, then combined with the rest here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import log
+
+import numpy as np
+from whoosh import query
+
+from .index import TEXT_FIELDS
+from .postings import NO_NUMBER, IndexArrays
+
+# Fields scored with BM25 (the rest, such as source and category, only filter).
+SCORED_FIELDS = frozenset(TEXT_FIELDS) | frozenset(TEXT_FIELDS.values())
+
+
+@dataclass
+class Scored:
+    """Every document's score, whether it matches, and how many query terms it matches."""
+
+    score: np.ndarray  # float64
+    matches: np.ndarray  # bool
+    terms: np.ndarray  # int16: matching terms (for the coordination bonus)
+    term_count: int  # terms of the query found in the index
+
+
+class Unsupported(Exception):
+    """A query part that needs Whoosh's own matchers (a phrase, for one)."""
+
+
+def evaluate(q: query.Query, arrays: IndexArrays, k1: float, b: float) -> Scored | None:
+    """Score ``q`` over the whole index, or None if it has a part this module cannot score.
+
+    Deleted documents never match.
+    """
+    try:
+        scored = _Evaluator(arrays, k1, b).node(q)
+    except Unsupported:
+        return None
+    scored.matches &= ~arrays.deleted()
+    return scored
+
+
+class _Evaluator:
+    def __init__(self, arrays: IndexArrays, k1: float, b: float) -> None:
+        self.arrays = arrays
+        self.k1, self.b = k1, b
+        self.size = arrays.size
+        self.reader = arrays.searcher.reader()
+        self.averages: dict[str, float] = {}
+
+    def empty(self) -> Scored:
+        return Scored(np.zeros(self.size), np.zeros(self.size, bool),
+                      np.zeros(self.size, np.int16), 0)
+
+    def node(self, q: query.Query) -> Scored:
+        if q is query.NullQuery:
+            return self.empty()
+        if isinstance(q, query.Term):
+            return self.term(q)
+        if isinstance(q, query.DateRange):
+            return self.dates(q)
+        if isinstance(q, query.AndMaybe):
+            required = self.node(q.a)
+            return _only(self.disjunction([required, self.node(q.b)], None), required.matches)
+        if isinstance(q, query.AndNot):
+            return _only(self.node(q.a), ~self.node(q.b).matches)
+        if isinstance(q, query.Require):
+            return _only(self.node(q.a), self.node(q.b).matches)
+        if isinstance(q, query.And):
+            parts = [self.node(child) for child in q.subqueries]
+            return _only(self.disjunction(parts, None),
+                         np.logical_and.reduce([part.matches for part in parts]))
+        if isinstance(q, query.Phrase):
+            return self.phrase(q)
+        if isinstance(q, query.Or) and not q.minmatch:
+            return self.disjunction([child if isinstance(child, query.Term) else self.node(child)
+                                     for child in q.subqueries], q.scale)
+        raise Unsupported(type(q).__name__)
+
+    def term(self, q: query.Term) -> Scored:
+        return self.disjunction([q], None)
+
+    def add_term(self, out: Scored, q: query.Term) -> None:
+        """Add the postings of ``q`` to ``out`` (in place)."""
+        field, text = q.fieldname, q.text
+        ids, freqs = self.arrays.postings(
+            field, text.decode("utf-8") if isinstance(text, bytes) else text)
+        if not len(ids):
+            return
+        out.matches[ids] = True
+        out.terms[ids] += 1
+        out.term_count += 1
+        if field not in SCORED_FIELDS:  # a filter field: Whoosh scores the frequency
+            out.score[ids] += q.boost * freqs
+        else:
+            # Whoosh's statistics: deleted documents count (its postings keep them).
+            average = self.averages.get(field)
+            if average is None:
+                average = self.averages[field] = \
+                    (self.reader.field_length(field) / self.size) or 1.0
+            idf = log(self.size / (len(ids) + 1)) + 1
+            norm = self.k1 * ((1 - self.b) + self.b * self.arrays.lengths(field)[ids] / average)
+            out.score[ids] += q.boost * idf * (freqs * (self.k1 + 1)) / (freqs + norm)
+
+    def phrase(self, q: query.Phrase) -> Scored:
+        """A phrase needs positions: Whoosh finds and scores its documents (the rarest
+        word bounds the work), which then join the rest as arrays."""
+        out = self.empty()
+        for score, docnum in self.arrays.searcher.search(q, limit=None).top_n:
+            out.score[docnum] = score
+            out.matches[docnum] = True
+        out.terms[out.matches] = len(q.words)
+        out.term_count = len(q.words)
+        return out
+
+    def dates(self, q: query.DateRange) -> Scored:
+        out = self.empty()
+        dates = self.arrays.numbers(q.fieldname)
+        inside = np.ones(self.size, bool)
+        if q.start is not None:
+            start = np.uint64(q.start)
+            inside &= dates > start if q.startexcl else dates >= start
+        if q.end is not None:
+            end = np.uint64(q.end)
+            inside &= dates < end if q.endexcl else dates <= end
+        out.matches = inside & (dates != np.uint64(NO_NUMBER))
+        out.score[out.matches] = q.boost  # a constant score, as in Whoosh
+        return out
+
+    def disjunction(self, parts: list[Scored | query.Term], scale: float | None) -> Scored:
+        """The sum of ``parts`` (terms are added from their postings, no dense array)."""
+        out = self.empty()
+        for part in parts:
+            if isinstance(part, query.Term):
+                self.add_term(out, part)
+                continue
+            out.score += part.score
+            out.matches |= part.matches
+            out.terms += part.terms
+            out.term_count += part.term_count
+        count = out.term_count
+        if scale and count > 1 and count != scale:
+            # Whoosh's CoordMatcher: (score + (matching - 1) / (count - scale)^2) scaled.
+            bonus = (out.terms - 1) / (count - scale) ** 2
+            out.score = np.where(out.matches, (out.score + bonus) * ((count - 1) / count), 0.0)
+        return out
+
+
+def _only(scored: Scored, mask: np.ndarray) -> Scored:
+    """``scored`` where ``mask`` holds; elsewhere no match, no score."""
+    scored.matches &= mask
+    scored.score[~scored.matches] = 0.0
+    scored.terms[~scored.matches] = 0
+    return scored
+
+
+__all__ = ["SCORED_FIELDS", "Scored", "evaluate"]

@@ -1,0 +1,181 @@
+"""Scoring with arrays (searchkit.postings, searchkit.scoring) against Whoosh's own matchers."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from whoosh import query
+from whoosh.searching import Searcher
+
+from searchkit import SearchEngine
+from searchkit.postings import IndexArrays, PostingsCache, read_lengths, read_postings
+from searchkit.query import expand, parse
+from searchkit.ranking import BM25_B, BM25_K1, focus
+from searchkit.scoring import evaluate
+from searchkit.search import collect
+
+WORDS = [
+    "الرئيس", "بوتين", "كيم", "موسكو", "زيارة", "الصواريخ", "النفط", "أسعار", "مجلس", "الأمن",
+    "القمة", "الشمالية", "روسيا", "والصين", "لبنان", "إيران", "الحكومة", "الاقتصاد", "قال",
+    "المؤتمر", "التعاون", "العسكري",
+]
+SOURCES = ("alhayat", "AlArabiya", "sabq")
+QUERIES = [
+    "بوتين", "الرئيس الروسي بوتين", "زيارة كيم إلى موسكو", "+موسكو -بكين", "أسعار النفط",
+    '"مجلس الأمن"', "كيم AND (بوتين OR الصين) NOT لبنان", "title:القمة", "صوار*",
+    "النفط source:alhayat", "source:alhayat category:politics", "الحكومة date:2018",
+    "since:2018-03 until:2018-06", "روسيا OR إيران", "-لبنان الاقتصاد",
+]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
+    """Three segments (three commits), replaced and deleted documents, 300+ documents so
+    common terms span several posting blocks."""
+    rng = random.Random(5)
+    path = tmp_path_factory.mktemp("scoring") / "ix"
+    engine = SearchEngine(path)
+
+    def doc(n: int) -> dict[str, object]:
+        body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 60)))
+        return {"id": str(n), "title": " ".join(rng.sample(WORDS, 3)), "body": body,
+                "source": rng.choice(SOURCES), "category": rng.choice(("politics", "")) or None,
+                "date": datetime(2018, rng.randint(1, 12), 1) if n % 5 else None}
+
+    for batch in range(3):
+        engine.add_documents(doc(n) for n in range(batch * 120, batch * 120 + 120))
+    engine.add_documents([doc(n) for n in range(0, 40)])  # replaced: old copies deleted
+    engine.add_documents([{"id": "copy", "body": engine.get("7").body}])  # a duplicate body
+    return engine
+
+
+def _compare(engine: SearchEngine, text: str, **options: Any) -> None:
+    """The array path against Whoosh. Whoosh's scored collector may skip matches (its
+    matchers prune) and its AND-NOT may keep excluded ones, so totals are checked against
+    sets built from each term's postings, and scores document by document; sorted by date,
+    where Whoosh counts right, the pages must agree."""
+    searcher = engine._current_searcher()
+    parsed = parse(engine._parser, text)
+    q = expand(parsed.query, searcher.reader())
+    if parsed.plain:
+        q = focus(q, searcher.reader(), parsed.words)
+    fast = collect(searcher, q, limit=15, arrays=engine._arrays, **options)
+    slow = collect(searcher, q, limit=15, **options)
+    matching = _matching(searcher, q)
+    assert fast.total == len(matching) - sum(fast.copies.values()), text
+    assert {d for _, d in fast.page} <= matching
+    if options.get("sort") == "date":
+        if slow.total == fast.total:  # (Whoosh's AND-NOT lets some excluded ones through)
+            assert fast.page == slow.page and fast.facets == slow.facets, text
+            assert fast.copies == slow.copies, text
+        return
+    scored = evaluate(q, engine._arrays, BM25_K1, BM25_B)
+    assert scored is not None
+    for score, docnum in slow.page:
+        assert scored.score[docnum] == pytest.approx(score, rel=1e-4), text
+    scores = [score for score, _ in fast.page]
+    assert scores == sorted(scores, reverse=True)
+    if slow.page:  # the best score is at least Whoosh's best
+        assert scores[0] >= slow.page[0][0] * (1 - 1e-6)
+
+
+def _matching(searcher: Searcher, q: query.Query) -> set[int]:
+    """The documents ``q`` matches, from each term's postings and set operations (Whoosh's
+    compound matchers are not a reliable reference: some skip matches)."""
+    if isinstance(q, (query.Term, query.DateRange, query.Phrase)):
+        return set(searcher.docs_for_query(q))
+    parts = [_matching(searcher, child) for child in q.children()]
+    if isinstance(q, query.Or):
+        return set().union(*parts)
+    if isinstance(q, query.And):
+        return set.intersection(*parts)
+    if isinstance(q, query.AndNot):
+        return parts[0] - parts[1]
+    if isinstance(q, query.Require):
+        return parts[0] & parts[1]
+    assert isinstance(q, query.AndMaybe)
+    return parts[0]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_arrays_rank_like_whoosh(engine: SearchEngine, text: str) -> None:
+    _compare(engine, text)
+    _compare(engine, text, sort="date", facets=True)
+    _compare(engine, text, fold=False, offset=5)
+
+
+def test_total_does_not_depend_on_the_page_size(engine: SearchEngine) -> None:
+    totals = {engine.search("الرئيس بوتين موسكو", limit=n).total for n in (1, 2, 10, 50)}
+    assert len(totals) == 1
+
+
+def test_postings_and_lengths_read_as_whoosh_reads_them(engine: SearchEngine) -> None:
+    searcher = engine._current_searcher()
+    checked = 0
+    for reader, _ in searcher.reader().leaf_readers():
+        for field in ("body", "body_exact", "title"):
+            lengths = read_lengths(reader, field)
+            assert lengths.tolist() == [reader.doc_field_length(d, field) or 0
+                                        for d in range(reader.doc_count_all())]
+            for text in reader.lexicon(field):
+                term = text.decode("utf-8")
+                ids, freqs = read_postings(reader, field, term)
+                assert len(ids) == reader.doc_frequency(field, term)  # deleted ones too
+                expected = list(reader.postings(field, term).items_as("weight"))
+                assert [(d, w) for d, w in zip(ids.tolist(), freqs.tolist(), strict=True)
+                        if d not in reader.deleted_docs_set] == expected
+                checked += len(ids)
+    assert checked > 5000  # multi-block postings were among them
+
+
+def test_deleted_documents_never_match(engine: SearchEngine) -> None:
+    arrays = IndexArrays(engine._current_searcher(), PostingsCache())
+    deleted = np.flatnonzero(arrays.deleted())
+    assert len(deleted) == 40
+    results = engine.search("الرئيس OR بوتين OR كيم OR موسكو", limit=1000, fold_duplicates=False)
+    assert len({hit.id for hit in results}) == len(results) == results.total
+
+
+def test_cache_keeps_to_its_budget_dropping_the_least_recently_used() -> None:
+    cache = PostingsCache(max_bytes=3 * 800)
+    for key in ("a", "b", "c"):
+        cache.get(key, lambda: np.zeros(100))  # 800 bytes each
+    cache.get("a", lambda: pytest.fail("cached"))  # "a" is now the most recent
+    cache.get("d", lambda: np.zeros(100))
+    assert cache.size <= cache.max_bytes
+    recomputed = []
+    cache.get("b", lambda: recomputed.append("b") or np.zeros(100))
+    cache.get("a", lambda: recomputed.append("a") or np.zeros(100))
+    assert recomputed == ["b"]
+
+
+def test_a_query_the_arrays_cannot_score_falls_back_to_whoosh(engine: SearchEngine) -> None:
+    searcher = engine._current_searcher()
+    q = query.Or([query.Term("body_exact", "بوتين"), query.Every()])
+    assert evaluate(q, engine._arrays, BM25_K1, BM25_B) is None
+    fast = collect(searcher, q, limit=5, sort="date", arrays=engine._arrays)
+    assert fast == collect(searcher, q, limit=5, sort="date")
+    assert fast.total == engine.count() - 1  # the copy folded
+
+
+def test_empty_index_searches(tmp_path: Path) -> None:
+    with SearchEngine(tmp_path / "ix") as engine:
+        results = engine.search("بوتين", facets=True, sort="date")
+        assert results.total == 0 and not results.hits
+
+
+def test_a_term_only_in_deleted_documents(tmp_path: Path) -> None:
+    with SearchEngine(tmp_path / "ix") as engine:
+        engine.add_documents([{"id": "a", "body": "وصل الرئيس إلى موسكو"},
+                              {"id": "b", "body": "مباراة في بيروت"}])
+        engine.add_documents([{"id": "a", "body": "نص جديد عن طهران"}])
+        assert engine.search("موسكو").total == 0
+        assert sorted(hit.id for hit in engine.search("طهران OR بيروت")) == ["a", "b"]
+        reader = engine._current_searcher().reader().leaf_readers()[0][0]
+        ids, _ = read_postings(reader, "body_exact", "موسكو")
+        assert ids.tolist() == [0]  # still in the segment, masked as deleted
