@@ -160,7 +160,9 @@ def make_parser(schema: Schema) -> qparser.QueryParser:
         group=qparser.OrGroup.factory(COORDINATION),
     )
     parser.remove_plugin_class(qparser.RangePlugin)  # [a TO b] on text fields: not ours
-    parser.add_plugins([qparser.PlusMinusPlugin(), qparser.FuzzyTermPlugin(),
+    # + and - only at the start of a word: a hyphen inside one (كيم-جونغ) is text.
+    plus_minus = qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-")
+    parser.add_plugins([plus_minus, qparser.FuzzyTermPlugin(),
                         _DatePlugin(), _ExactSiblingsPlugin()])
     return parser
 
@@ -187,6 +189,12 @@ def parse(parser: qparser.QueryParser, text: str) -> ParsedQuery:
         raise QueryError("the query is empty")
     # A ? or ؟ ending a word is a question mark; inside a word it matches any one letter.
     cleaned = _balance(_QUESTION_MARK.sub(" ", text).replace("\u061f", "?"))
+    if not _SYNTAX.search(cleaned):
+        q = _plain_query(parser.schema, cleaned)
+        if q is query.NullQuery:
+            raise QueryError(f"query {text!r} has only stop words or no searchable words")
+        words = tuple(dict.fromkeys(t.text for t in q.subqueries if t.fieldname == "body_exact"))
+        return ParsedQuery(text, q, words, plain=True)
     _check_fields(cleaned)
     try:
         q = parser.parse(cleaned)
@@ -201,7 +209,16 @@ def parse(parser: qparser.QueryParser, text: str) -> ParsedQuery:
         raise QueryError(f"query {text!r} has only stop words or no searchable words")
     words = tuple(dict.fromkeys(
         text for field, text in _positive_terms(q) if field == "body_exact"))
-    return ParsedQuery(text, q, words, plain=not _SYNTAX.search(cleaned))
+    return ParsedQuery(text, q, words, plain=False)
+
+
+def _plain_query(schema: Schema, text: str) -> query.Query:
+    """Words only: each word's terms in the four text fields, OR-ed -- the query the parser
+    makes of them, built straight from the analyzers (the parser takes ~5 ms)."""
+    terms = [query.Term(field, token.text, boost=boost)
+             for word in text.split() for field, boost in FIELD_BOOSTS.items()
+             for token in schema[field].analyzer(word, mode="query")]
+    return query.Or(terms, scale=COORDINATION).normalize()
 
 
 def _balance(text: str) -> str:

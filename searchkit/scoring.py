@@ -114,9 +114,17 @@ class _Evaluator:
             out.score[ids] += q.boost * idf * (freqs * (self.k1 + 1)) / (freqs + norm)
 
     def phrase(self, q: query.Phrase) -> Scored:
-        """A phrase needs positions: Whoosh finds and scores its documents (the rarest
-        word bounds the work), which then join the rest as arrays."""
+        """A phrase needs positions: Whoosh finds and scores its documents, which then join
+        the rest as arrays -- unless no document has all its words (often, for a long
+        query's proximity bonus), which the arrays tell at once."""
         out = self.empty()
+        candidates = None
+        for word in q.words:
+            ids = self.arrays.postings(q.fieldname, word)[0]
+            candidates = ids if candidates is None else np.intersect1d(
+                candidates, ids, assume_unique=True)
+            if not len(candidates):
+                return out
         for score, docnum in self.arrays.searcher.search(q, limit=None).top_n:
             out.score[docnum] = score
             out.matches[docnum] = True

@@ -117,3 +117,23 @@ def test_wildcard_matching_too_many_words_is_refused(tmp_path: Path) -> None:
         with pytest.raises(QueryError, match="more than 512 words"):
             engine.search("كتاب*")
         assert engine.search("كتابب*").total == 1
+
+
+@pytest.mark.parametrize("text", [
+    "كيم جونغ أون", "الرئيسُ بوتين في موسكو", "كيم كيم في", "لسكان ولروسيا", "ﷺ محمد",
+    "3.5 km Putin", "هل يلتزم المنتجون في مصر باتفاق عدم رفع أسعار السلع",
+])
+def test_plain_words_built_without_the_parser_as_the_parser_builds_them(
+        engine: SearchEngine, text: str) -> None:
+    from searchkit.query import _rewrite, parse
+
+    parsed = parse(engine._parser, text)
+    assert parsed.plain
+    assert parsed.query == _rewrite(engine._parser.parse(text), text).normalize()
+
+
+def test_a_hyphen_inside_a_word_is_text_not_an_exclusion(engine: SearchEngine) -> None:
+    assert {hit.id for hit in engine.search("كيم-جونغ")} == {"vlad", "beijing"}
+    assert {hit.id for hit in engine.search("بوتين -كيم")} == {"summit"}
+    assert {hit.id for hit in engine.search("+بوتين -(كيم OR شي)")} == set()
+    assert {hit.id for hit in engine.search("بوتين -(كيم OR مباراة)")} == {"summit"}
