@@ -134,6 +134,7 @@ def test_plain_words_built_without_the_parser_as_the_parser_builds_them(
 
 def test_a_hyphen_inside_a_word_is_text_not_an_exclusion(engine: SearchEngine) -> None:
     assert {hit.id for hit in engine.search("كيم-جونغ")} == {"vlad", "beijing"}
+    assert {hit.id for hit in engine.search("كيم-جونغ AND بكين")} == {"beijing"}
     assert {hit.id for hit in engine.search("بوتين -كيم")} == {"summit"}
     assert {hit.id for hit in engine.search("+بوتين -(كيم OR شي)")} == set()
     assert {hit.id for hit in engine.search("بوتين -(كيم OR مباراة)")} == {"summit"}
