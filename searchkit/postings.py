@@ -13,15 +13,18 @@ time, keyed by segment id, within a memory budget (least recently used first out
 
 from __future__ import annotations
 
+import io
+import pickle
+import struct
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
-from whoosh.reading import IndexReader, TermNotFound
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC
+from whoosh.reading import CorruptIndexError, IndexReader, TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
@@ -32,6 +35,8 @@ DEFAULT_CACHE_BYTES = 256 * 2**20
 
 # A numeric column's value for documents without one (Whoosh's default for the date).
 NO_NUMBER = 2**64 - 1
+
+_BLOCK_LENGTH = struct.Struct("!i")  # before each posting block; negative for the last
 
 Postings = tuple[np.ndarray, np.ndarray]  # document numbers (int32), frequencies (float32)
 _EMPTY: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
@@ -79,34 +84,43 @@ def _nbytes(value: Any) -> int:
 def read_postings(reader: IndexReader, field: str, text: str) -> Postings:
     """The postings of ``field:text`` in one segment ``reader``: document numbers, frequencies.
 
-    Deleted documents are included (as in Whoosh's statistics); callers mask them.
+    Deleted documents are included (as in Whoosh's statistics); callers mask them. The
+    posting blocks are read as Whoosh 3's codec writes them (a length, a pickled header,
+    the pickled and maybe compressed ids, weights and values), without building a matcher.
     """
+    terms = reader._terms
     try:
-        matcher = reader.postings(field, text)
-    except TermNotFound:
+        info = terms.term_info(field, reader.schema[field].to_bytes(text))
+    except (TermNotFound, KeyError):
         return _EMPTY
-    if isinstance(matcher, FilterMatcher):  # the segment's deletions: masked by the caller
-        matcher = matcher.child
-        matcher.reset()  # the filter moved it past the deleted documents at the start
-    if not isinstance(matcher, W3LeafMatcher):  # a posting inlined in the term index
-        ids, weights = [], []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
+    if info.is_inlined():  # a single posting, kept in the term index
+        ids, weights, _ = info.inlined_postings()
         return np.array(ids, np.int32), np.array(weights, np.float32)
-    id_blocks, weight_blocks = [], []
-    while not matcher._atend:  # block by block, as Whoosh's own matcher reads them
-        matcher._read_data()
-        deltas, weights = matcher._data[0], matcher._data[1]
-        size = matcher._blocklength
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # whoosh3 3.54 keeps it as struct.unpack returned it
+        (length,) = length
+    raw = terms._postfile.get(offset, length)
+    if raw[:4] != WHOOSH3_HEADER_MAGIC:
+        raise CorruptIndexError(f"damaged postings of {field}:{text} in segment "
+                                f"{reader.segment().segment_id()}: rebuild the index")
+    stream = io.BytesIO(raw)
+    position, id_blocks, weight_blocks = 4, [], []
+    while position < length:
+        size = _BLOCK_LENGTH.unpack_from(raw, position)[0]
+        end = position + _BLOCK_LENGTH.size + abs(size)
+        stream.seek(position + _BLOCK_LENGTH.size)
+        count, _, _, compressed, _, _ = pickle.load(stream)  # the block's header
+        data = raw[stream.tell():end]
+        deltas, weights = pickle.loads(zlib.decompress(data) if compressed else data)[:2]
         id_blocks.append(np.cumsum(np.asarray(deltas, dtype=np.int32)))
         if weights is None or isinstance(weights, float):
-            weight_blocks.append(np.full(size, weights or 1.0, np.float32))
+            weight_blocks.append(np.full(count, weights or 1.0, np.float32))
         else:
             weight_blocks.append(np.asarray(weights, dtype=np.float32))
-        matcher._next_block()
-    return np.concatenate(id_blocks), np.concatenate(weight_blocks)
+        if size < 0:  # the last block
+            break
+        position = end
+    return _join(id_blocks, np.int32), _join(weight_blocks, np.float32)
 
 
 def read_lengths(reader: IndexReader, field: str) -> np.ndarray:

@@ -132,7 +132,11 @@ def match_spans(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
     """Character spans of the words in ``text`` that match ``terms``."""
     if not terms.exact and not terms.stems:
         return []
-    return [m.span() for m in WORD_PATTERN.finditer(text) if terms.matches_token(m.group())]
+    # Each distinct word is checked once; most of a text's words are repeats.
+    hits = {word for word in set(WORD_PATTERN.findall(text)) if terms.matches_token(word)}
+    if not hits:
+        return []
+    return [m.span() for m in WORD_PATTERN.finditer(text) if m.group() in hits]
 
 
 def _sentences(text: str) -> Iterable[tuple[int, int]]:
