@@ -2,10 +2,10 @@
 
 The public API: :class:`SearchEngine` (open or create an index; add documents, index
 folders, search, get, similar), the records it takes and gives (:class:`Document`,
-:class:`Results`, :class:`Hit`, :class:`Facets`, :class:`IngestReport`), :func:`analyze` and
-:func:`explain`, and the errors (:class:`SearchkitError` and its subclasses). Snippets as
-HTML: :class:`searchkit.snippets.HtmlFormatter`; analysis switches for a new index:
-:class:`searchkit.analysis.AnalysisOptions`. The README's "Python" section shows them all.
+:class:`Results`, :class:`Hit`, :class:`Facets`, :class:`IngestReport`, :class:`IndexStats`),
+:func:`analyze` and :func:`explain`, and the errors (:class:`SearchkitError` and its
+subclasses). Snippets as HTML: :class:`searchkit.snippets.HtmlFormatter`; analysis switches
+for a new index: :class:`AnalysisOptions`. The README's "Python" section shows them all.
 
 >>> import searchkit
 >>> searchkit.analyze("وَالصّواريخُ")
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .analysis import analyze, explain
+from .analysis import AnalysisOptions, analyze, explain
 from .documents import Document
 from .engine import SearchEngine
 from .errors import (
@@ -28,6 +28,7 @@ from .errors import (
     SearchkitError,
 )
 from .search import Facets, Hit, Results
+from .stats import IndexStats
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'searchkit' has no attribute {name!r}")
 
 __all__ = [
-    "Document", "DocumentError", "Facets", "Hit", "IndexLockedError", "IndexNotFoundError",
-    "IndexVersionError", "IngestReport", "QueryError", "Results", "SearchEngine",
-    "SearchkitError", "__version__", "analyze", "explain",
+    "AnalysisOptions", "Document", "DocumentError", "Facets", "Hit", "IndexLockedError",
+    "IndexNotFoundError", "IndexStats", "IndexVersionError", "IngestReport", "QueryError",
+    "Results", "SearchEngine", "SearchkitError", "__version__", "analyze", "explain",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date as calendar_date
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,15 +18,15 @@ _OPTIONAL_TEXT = ("title", "source", "category", "url", "path", "encoding")
 class Document:
     """One article.
 
-    ``id`` (a non-empty string) is unique in an index: adding a document with an existing
-    id replaces it. ``body`` is the text searched and cut into snippets. ``date`` may be
-    given as a ``datetime`` or an ISO 8601 string and is kept timezone-aware (UTC when no
-    offset was given). ``title``, ``source``, ``category`` and ``url`` are metadata shown in
-    hits (sources and categories also filter and count); ``path``, ``encoding`` and
+    ``id`` (a non-empty string) is unique in an index: adding a document with an existing id
+    replaces it. ``body`` is the text searched and cut into snippets. ``date`` may be given as a
+    ``datetime``, a ``date`` or an ISO 8601 string and is kept as a timezone-aware ``datetime``
+    (UTC when no offset was given). ``title``, ``source``, ``category`` and ``url`` are metadata
+    shown in hits (sources and categories also filter and count); ``path``, ``encoding`` and
     ``file_hash`` say where an ingested document came from. ``hash`` is the SHA-1 of the
-    stripped body, computed when not given: documents with the same ``hash`` are copies,
-    folded into one hit by search. :class:`DocumentError` if the id is empty or not a string,
-    the body not a string, or a date string not ISO 8601.
+    stripped body, computed when not given: documents with the same ``hash`` are copies, folded
+    into one hit by search. :class:`DocumentError` if the id is empty or not a string, the body
+    not a string, or the date not a date or an ISO 8601 string.
 
     >>> Document(id="a1", body="نص", date="2023-09-17").date.isoformat()
     '2023-09-17T00:00:00+00:00'
@@ -34,7 +35,7 @@ class Document:
     id: str
     body: str
     title: str | None = None
-    date: datetime | None = None
+    date: datetime | calendar_date | str | None = None  # kept as an aware datetime
     source: str | None = None
     category: str | None = None
     url: str | None = None
@@ -50,8 +51,15 @@ class Document:
             raise DocumentError(f"document {self.id!r}: body must be a string")
         if isinstance(self.date, str):
             self.date = parse_date(self.date, self.id)
-        elif self.date is not None and self.date.tzinfo is None:
-            self.date = self.date.replace(tzinfo=timezone.utc)
+        elif isinstance(self.date, datetime):
+            if self.date.tzinfo is None:
+                self.date = self.date.replace(tzinfo=timezone.utc)
+        elif isinstance(self.date, calendar_date):  # a day: its midnight, UTC
+            self.date = datetime(self.date.year, self.date.month, self.date.day,
+                                 tzinfo=timezone.utc)
+        elif self.date is not None:
+            raise DocumentError(f"document {self.id!r}: date must be a datetime, a date or an "
+                                f"ISO 8601 string, got {type(self.date).__name__}")
         if not self.hash:
             self.hash = hashlib.sha1(self.body.strip().encode("utf-8")).hexdigest()
 

@@ -58,8 +58,10 @@ class SearchEngine:
         """Open the index at ``path``, creating the folder and index if missing.
 
         With ``create=False`` a missing index raises :class:`IndexNotFoundError`; an index
-        built by an incompatible searchkit raises :class:`IndexVersionError`.
-        ``analysis`` switches parts of the analysis off in a *new* index (for studies).
+        built by an incompatible searchkit raises :class:`IndexVersionError`. Creating an
+        index takes the write lock (:class:`IndexLockedError` if another writer holds it).
+        ``analysis`` switches parts of the analysis off in a *new* index (for studies); an
+        existing index keeps the analysis it was built with.
         Writes wait up to ``wait`` seconds for another process (or thread) writing to the
         index, then raise :class:`IndexLockedError` naming it.
         """
@@ -110,7 +112,9 @@ class SearchEngine:
         Files over ``max_file_mb`` (default 50) are skipped. ``progress`` is called after
         each file read. Unreadable files are skipped and listed in ``report.skipped``.
         Documents are committed every ``batch_documents`` (default 10,000): a crash loses at
-        most one batch. The write lock is held for the whole run.
+        most one batch. The write lock is held for the whole run. Worker processes are
+        spawned: a script calling this needs an ``if __name__ == "__main__":`` guard (or
+        ``procs=1``). :class:`SearchkitError` for a missing folder or bad ``keys``.
         """
         from .ingest import key_map
         from .sync import BATCH_DOCUMENTS, Options, sync_folder

@@ -35,7 +35,13 @@ _ROOT_MARK = "\u221a"
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result. ``duplicates`` counts the other matching copies of its body."""
+    """One search result.
+
+    ``snippet`` is plain text with matches in ``[[...]]`` (empty with ``snippets=False``);
+    ``highlights`` is the same :class:`Snippet`, to render with another formatter (HTML,
+    terminal), or None. ``score`` is the BM25F score (0 when sorted by date).
+    ``duplicates`` counts the other matching copies of its body, folded into this hit.
+    """
 
     id: str
     score: float
@@ -73,6 +79,7 @@ class Facets:
     month: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, dict[str, int]]:
+        """A JSON-ready dict: ``{"source": {...}, "category": {...}, "month": {...}}``."""
         return {"source": self.source, "category": self.category, "month": self.month}
 
 
@@ -83,6 +90,8 @@ class Results(Sequence[Hit]):
     counted once: the results you can page through. ``folded`` counts the copies folded
     away. ``suggestion`` is a query with spellings found in the index when the query found
     little; ``expanded`` maps query words to the near spellings that were also searched.
+    ``facets`` is None unless asked for. ``query`` is the query as given, ``offset`` the
+    rank of the first hit (0-based), ``hits`` the list iterating the results gives.
     """
 
     def __init__(self, hits: list[Hit], total: int, query: str, *, offset: int = 0,

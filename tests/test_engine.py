@@ -108,3 +108,15 @@ def test_snippet_marks_words_matched_through_a_glued_preposition(tmp_path: Path)
     with SearchEngine(tmp_path / "ix") as engine:
         engine.add_documents([{"id": "1", "body": "وصل كيم لروسيا أمس في زيارة رسمية"}])
         assert engine.search("روسيا")[0].snippet == "وصل كيم [[لروسيا]] أمس في زيارة رسمية"
+
+
+def test_document_dates_as_date_datetime_or_text() -> None:
+    from datetime import date
+
+    from searchkit import DocumentError
+
+    day = Document(id="d", body="نص", date=date(2020, 1, 2)).date
+    assert day == datetime(2020, 1, 2, tzinfo=timezone.utc)
+    assert Document(id="s", body="نص", date="2020-01-02").date == day
+    with pytest.raises(DocumentError, match="date must be"):
+        Document(id="n", body="نص", date=20200102)  # type: ignore[arg-type]

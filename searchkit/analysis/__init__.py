@@ -63,7 +63,13 @@ __all__ = [
 
 @dataclass(frozen=True)
 class AnalysisOptions:
-    """Switches for ablation studies; the defaults are what searchkit ships."""
+    """Switches for ablation studies; the defaults are what searchkit ships.
+
+    ``stem``: the stemmed fields get light stems (off: the exact forms again);
+    ``stopwords``: stop words are left out; ``lexicon``: protected names, broken plurals and
+    country adjectives; ``expand``: the prepositions (بلك) tried as glued to a word without
+    the article; ``roots``: each word's root is indexed beside its stem.
+    """
 
     stem: bool = True
     stopwords: bool = True
