@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC
+from whoosh.columns import VarBytesColumn
 from whoosh.reading import CorruptIndexError, IndexReader, TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
@@ -139,7 +140,12 @@ def read_column(reader: IndexReader, name: str, default: Any = None) -> list[Any
     for all when the segment has no such column)."""
     if not reader.has_column(name):
         return [default] * reader.doc_count_all()
-    return list(reader.column_reader(name, translate=False))
+    column = reader.column_reader(name, translate=False)
+    if isinstance(column, VarBytesColumn.Reader):  # (source, category, hash): one read
+        lengths, offsets = column._lengths, column._offsets
+        raw = column._dbfile.get(column._basepos, sum(lengths))
+        return [raw[start:start + size] for start, size in zip(offsets, lengths, strict=True)]
+    return list(column)
 
 
 class IndexArrays:

@@ -13,7 +13,13 @@ from whoosh import query
 from whoosh.searching import Searcher
 
 from searchkit import SearchEngine
-from searchkit.postings import IndexArrays, PostingsCache, read_lengths, read_postings
+from searchkit.postings import (
+    IndexArrays,
+    PostingsCache,
+    read_column,
+    read_lengths,
+    read_postings,
+)
 from searchkit.query import expand, parse
 from searchkit.ranking import BM25_B, BM25_K1, focus
 from searchkit.scoring import evaluate
@@ -114,10 +120,14 @@ def test_total_does_not_depend_on_the_page_size(engine: SearchEngine) -> None:
     assert len(totals) == 1
 
 
-def test_postings_and_lengths_read_as_whoosh_reads_them(engine: SearchEngine) -> None:
+def test_postings_lengths_and_columns_read_as_whoosh_reads_them(engine: SearchEngine) -> None:
     searcher = engine._current_searcher()
     checked = 0
     for reader, _ in searcher.reader().leaf_readers():
+        for name in ("hash", "source", "category", "date"):
+            if reader.has_column(name):
+                assert read_column(reader, name) == list(
+                    reader.column_reader(name, translate=False))
         for field in ("body", "body_exact", "title"):
             lengths = read_lengths(reader, field)
             assert lengths.tolist() == [reader.doc_field_length(d, field) or 0
