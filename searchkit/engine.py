@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
-from whoosh.searching import Searcher
 
 from . import index as idx
 from .analysis import AnalysisOptions
@@ -70,7 +69,6 @@ class SearchEngine:
         self._ix = idx.open_index(self.path, create=create,
                                   options=analysis or AnalysisOptions(), wait=wait)
         self._parser = make_parser(self._ix.schema)
-        self._searcher: Searcher | None = None
         self._cache = PostingsCache()
         self._arrays: IndexArrays | None = None
         self._lock = threading.Lock()
@@ -142,16 +140,18 @@ class SearchEngine:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _current_searcher(self) -> Searcher:
+    def _current(self) -> IndexArrays:
+        """The latest commit's searcher, with its postings as arrays (call under the lock)."""
         # Not Searcher.refresh(): it reuses segment readers and so misses deletions made in
         # a segment since (a replaced document would still be found).
-        searcher = self._searcher
-        if searcher is None or searcher.reader().generation() != self._ix.latest_generation():
-            if searcher is not None:
-                searcher.close()
-            searcher = self._searcher = self._ix.searcher(weighting=weighting())
-            self._arrays = IndexArrays(searcher, self._cache)
-        return searcher
+        arrays = self._arrays
+        if arrays is None or arrays.searcher.reader().generation() != \
+                self._ix.latest_generation():
+            if arrays is not None:
+                arrays.searcher.close()
+            arrays = self._arrays = IndexArrays(self._ix.searcher(weighting=weighting()),
+                                                self._cache)
+        return arrays
 
     def search(self, query: str, *, limit: int = 10, offset: int = 0,
                sort: Sort = "relevance", source: str | Sequence[str] | None = None,
@@ -191,22 +191,23 @@ class SearchEngine:
         options = {"limit": limit, "offset": offset, "sort": sort, "fold": fold_duplicates,
                    "facets": facets}
         with self._lock:
-            searcher = self._current_searcher()
+            arrays = self._current()
+            searcher = arrays.searcher
             q = expand(parsed.query, searcher.reader())
             if parsed.plain:
                 q = focus(q, searcher.reader(), parsed.words)
-            found = collect(searcher, self._ranked(q, parsed.words, parsed.plain, restrict),
-                            arrays=self._arrays, **options)
+            found = collect(arrays, self._ranked(q, parsed.words, parsed.plain, restrict),
+                            **options)
             spellings = None
             if found.total < FEW_RESULTS and offset == 0 and parsed.words:
                 spellings = near_spellings(searcher.reader(), query, parsed.words)
                 if spellings.variants:
                     q = with_variants(q, self._parser, spellings.variants)
-                    found = collect(searcher, self._ranked(q, (), False, restrict),
-                                    arrays=self._arrays, **options)
+                    found = collect(arrays, self._ranked(q, (), False, restrict),
+                                    **options)
             hits = make_hits(searcher, found, query_terms(q), snippets)
         return Results(hits, found.total, query, offset=offset,
-                       folded=sum(found.copies.values()), facets=found.facets,
+                       folded=found.folded, facets=found.facets,
                        suggestion=spellings.suggestion if spellings else None,
                        expanded=spellings.variants if spellings else None)
 
@@ -222,23 +223,24 @@ class SearchEngine:
     def get(self, doc_id: str) -> Document | None:
         """The document with id ``doc_id`` as indexed (body included), or None."""
         with self._lock:
-            stored = self._current_searcher().document(id=doc_id)
+            stored = self._current().searcher.document(id=doc_id)
         return _stored_document(stored) if stored else None
 
     def similar(self, doc_id: str, *, limit: int = 10, snippets: bool = True) -> Results:
         """Documents like ``doc_id`` (by its most telling stems), best first; copies of its
         body left out. :class:`SearchkitError` if there is no such document."""
         with self._lock:
-            searcher = self._current_searcher()
+            arrays = self._current()
+            searcher = arrays.searcher
             stored = searcher.document(id=doc_id)
             if not stored:
                 raise SearchkitError(f"no document with id {doc_id!r} in {self.path}")
             doc = _stored_document(stored)
             q, terms = more_like(searcher, doc.body, doc.hash)
-            found = collect(searcher, q, limit=limit, arrays=self._arrays)
+            found = collect(arrays, q, limit=limit)
             hits = make_hits(searcher, found, terms, snippets)
         return Results(hits, found.total, f"similar:{doc_id}",
-                       folded=sum(found.copies.values()))
+                       folded=found.folded)
 
     def count(self) -> int:
         """Number of documents in the index."""
@@ -248,16 +250,16 @@ class SearchEngine:
         """What the index holds: documents by source and category, oldest and newest dates,
         size on disk, last commit and sync, the versions it was built with."""
         with self._lock:
-            return index_stats(self._current_searcher(), self.path)
+            return index_stats(self._current(), self.path)
 
     # -- lifetime --------------------------------------------------------------------------
 
     def close(self) -> None:
         """Release the searcher and the index."""
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
+            if self._arrays is not None:
+                self._arrays.searcher.close()
+                self._arrays = None
         self._ix.close()
 
     def __enter__(self) -> SearchEngine:

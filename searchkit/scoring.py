@@ -1,8 +1,8 @@
 """Scoring a query over every document at once, with numpy, the way Whoosh's BM25F would.
 
-The queries searchkit's parser makes from words, required and excluded words, AND/OR/NOT,
-field words, expanded prefixes and filters (terms, OR, AND, AND-maybe, AND-NOT, require,
-date ranges) are evaluated here on the postings of :mod:`searchkit.postings`: each node gives
+Every query searchkit's parser makes (terms, OR, AND, AND-maybe, AND-NOT, NOT, require,
+date ranges, ``*``, and phrases) is evaluated here on the postings of
+:mod:`searchkit.postings`: each node gives
 every document's score and whether it matches. Scores are Whoosh's: per term
 ``boost * idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average length))``, summed,
 with Whoosh's coordination bonus in an OR with a ``scale``. Queries with phrases (which need
@@ -17,6 +17,7 @@ from math import log
 import numpy as np
 from whoosh import query
 
+from .errors import QueryError
 from .index import TEXT_FIELDS
 from .postings import NO_NUMBER, IndexArrays
 
@@ -34,19 +35,10 @@ class Scored:
     term_count: int  # terms of the query found in the index
 
 
-class Unsupported(Exception):
-    """A query part that needs Whoosh's own matchers (a phrase, for one)."""
-
-
-def evaluate(q: query.Query, arrays: IndexArrays, k1: float, b: float) -> Scored | None:
-    """Score ``q`` over the whole index, or None if it has a part this module cannot score.
-
-    Deleted documents never match.
-    """
-    try:
-        scored = _Evaluator(arrays, k1, b).node(q)
-    except Unsupported:
-        return None
+def evaluate(q: query.Query, arrays: IndexArrays, k1: float, b: float) -> Scored:
+    """Score ``q`` over the whole index; deleted documents never match. :class:`QueryError`
+    for a kind of query the parser never makes (so none of its queries fail here)."""
+    scored = _Evaluator(arrays, k1, b).node(q)
     scored.matches &= ~arrays.deleted()
     return scored
 
@@ -83,10 +75,21 @@ class _Evaluator:
                          np.logical_and.reduce([part.matches for part in parts]))
         if isinstance(q, query.Phrase):
             return self.phrase(q)
+        if isinstance(q, query.Not):  # (inside an AND: "a AND NOT b")
+            out = self.empty()
+            out.matches = ~self.node(q.query).matches
+            out.score[out.matches] = q.boost  # Whoosh's inverse matcher: a constant
+            return out
+        if isinstance(q, query.Every):  # "*", "title:*": documents with the field
+            out = self.empty()
+            out.matches = self.arrays.lengths(q.fieldname) > 0 if q.fieldname \
+                else np.ones(self.size, bool)
+            out.score[out.matches] = q.boost
+            return out
         if isinstance(q, query.Or) and not q.minmatch:
             return self.disjunction([child if isinstance(child, query.Term) else self.node(child)
                                      for child in q.subqueries], q.scale)
-        raise Unsupported(type(q).__name__)
+        raise QueryError(f"cannot run a {type(q).__name__} query")
 
     def term(self, q: query.Term) -> Scored:
         return self.disjunction([q], None)

@@ -1,9 +1,8 @@
 """Running a search: filters, order, paging, duplicate folding, facets, and hits with snippets.
 
-One pass over the matching documents (in Whoosh's collector) folds copies of the same body
-(the ``hash`` column) into the first one found, counts the results, and, when asked, counts
-them by source, category and month; the best ``offset + limit`` are kept for the page. So the
-cost follows the number of matching documents, never the size of the index.
+Every matching document is scored at once over arrays (:mod:`searchkit.scoring`); then copies
+of the same body (the ``hash`` column) fold into the first, the results are counted, and, when
+asked, counted by source, category and month; the best ``offset + limit`` make the page.
 """
 
 from __future__ import annotations
@@ -15,15 +14,14 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, overload
 
 import numpy as np
-from whoosh import query, sorting
-from whoosh.collectors import Collector, SortingCollector, TopCollector, WrappingCollector
+from whoosh import query
 from whoosh.searching import Searcher
 
 from . import index as idx
 from .postings import NO_NUMBER, IndexArrays
 from .query import date_range
 from .ranking import BM25_B, BM25_K1
-from .scoring import Scored, evaluate
+from .scoring import evaluate
 from .snippets import PlainFormatter, QueryTerms, Snippet, make_snippet
 
 Sort = Literal["relevance", "date"]
@@ -151,121 +149,41 @@ def filter_query(*, source: str | Sequence[str] | None = None,
     return query.And(clauses) if clauses else None
 
 
-# -- the collector ------------------------------------------------------------------------
-
-class _ResultSet(WrappingCollector):
-    """Folds copies of a body into the first one found, counts results and facets."""
-
-    def __init__(self, child: Collector, fold: bool, facets: bool) -> None:
-        self.child = child
-        self.fold = fold
-        self.facet_columns = FACET_FIELDS if facets else {}
-
-    def prepare(self, top_searcher: Searcher, q: query.Query, context: Any) -> None:
-        self.child.prepare(top_searcher, q, context)
-        self.kept: dict[bytes, int] = {}
-        self.copies: Counter[int] = Counter()
-        self.total = 0
-        self.counts: dict[str, Counter[Any]] = {name: Counter() for name in self.facet_columns}
-
-    def set_subsearcher(self, subsearcher: Searcher, offset: int) -> None:
-        super().set_subsearcher(subsearcher, offset)
-        reader = subsearcher.reader()
-
-        def column(name: str) -> Any:
-            return reader.column_reader(name, translate=False) if reader.has_column(name) \
-                else None
-
-        self._hashes = column("hash") if self.fold else None
-        self._facets = [(self.counts[name], col) for name, col in
-                        ((name, column(f)) for name, f in self.facet_columns.items())
-                        if col is not None]
-
-    def collect_matches(self) -> None:
-        child, offset, hashes = self.child, self.offset, self._hashes
-        kept, copies, facets = self.kept, self.copies, self._facets
-        for sub in child.matches():
-            if hashes is not None:
-                key = hashes[sub]
-                if key:
-                    first = kept.setdefault(key, offset + sub)
-                    if first != offset + sub:
-                        copies[first] += 1
-                        continue
-            self.total += 1
-            for counter, col in facets:
-                counter[col[sub]] += 1
-            child.collect(sub)
-
-
-class _NewestFirst(sorting.FacetType):
-    """Sort key: newest first, undated documents last."""
-
-    def categorizer(self, global_searcher: Searcher) -> sorting.Categorizer:
-        return _NewestCategorizer()
-
-
-class _NewestCategorizer(sorting.Categorizer):
-    def set_searcher(self, segment_searcher: Searcher, docoffset: int) -> None:
-        reader = segment_searcher.reader()
-        self._dates = reader.column_reader("date", translate=False) \
-            if reader.has_column("date") else None
-
-    def key_for(self, matcher: Any, segment_docnum: int) -> int:
-        value = self._dates[segment_docnum] if self._dates is not None else _NO_DATE
-        return 1 if value == _NO_DATE else -value
-
+# -- collecting ---------------------------------------------------------------------------
 
 @dataclass
 class Collected:
-    """What one pass over the matches gives: the page's (score, docnum), counts, facets."""
+    """What a search found: the page's (score, docnum), the total, the copies folded (all,
+    and those of each hit on the page), the facets."""
 
     page: list[tuple[float, int]]
     total: int
-    copies: Counter[int]
+    folded: int
+    copies: dict[int, int]
     facets: Facets | None
 
 
-def collect(searcher: Searcher, q: query.Query, *, limit: int, offset: int = 0,
-            sort: Sort = "relevance", fold: bool = True, facets: bool = False,
-            arrays: IndexArrays | None = None) -> Collected:
-    """Run ``q``: the hits ``offset .. offset + limit`` in ``sort`` order, and the counts.
+def collect(arrays: IndexArrays, q: query.Query, *, limit: int, offset: int = 0,
+            sort: Sort = "relevance", fold: bool = True, facets: bool = False) -> Collected:
+    """Run ``q`` over the index ``arrays`` show: the hits ``offset .. offset + limit`` in
+    ``sort`` order, and the counts.
 
-    With ``arrays`` (the searcher's postings as arrays), queries without phrases are scored
-    with numpy (:mod:`searchkit.scoring`): the same scores, 10-100x faster.
+    Every matching document is scored (:mod:`searchkit.scoring`), so the total, the folding
+    and the facets are exact. Copies of a body (the ``hash`` column) fold into the copy with
+    the lowest document number. :class:`QueryError` for a query part scoring cannot run.
     """
-    scored = evaluate(q, arrays, BM25_K1, BM25_B) if arrays is not None else None
-    if scored is not None:
-        return _collect_scored(arrays, scored, limit=limit, offset=offset, sort=sort,
-                               fold=fold, facets=facets)
-    wanted = max(1, offset + limit)
-    child: Collector
-    if sort == "date":
-        child = SortingCollector(_NewestFirst(), limit=wanted)
-    else:
-        child = TopCollector(wanted, usequality=False)  # every match must be seen: counts
-    collector = _ResultSet(child, fold=fold, facets=facets)
-    searcher.search_with_collector(q, collector)
-    top = collector.results().top_n
-    page = [(score if sort == "relevance" else 0.0, docnum)
-            for score, docnum in top[offset:offset + limit]]
-    return Collected(page, collector.total, collector.copies,
-                     _facets(collector.counts) if facets else None)
-
-
-def _collect_scored(arrays: IndexArrays, scored: Scored, *, limit: int, offset: int,
-                    sort: Sort, fold: bool, facets: bool) -> Collected:
-    """What :func:`collect` gives, from scores of every document: the first copy of a body
-    (lowest document number) stands for the others, as in Whoosh's pass."""
+    scored = evaluate(q, arrays, BM25_K1, BM25_B)
     docs = np.flatnonzero(scored.matches)
-    copies: Counter[int] = Counter()
+    folded = 0
+    copies: dict[int, int] = {}
     if fold and len(docs):
         codes = arrays.codes("hash")[0][docs]
         hashed = codes >= 0
         _, first, counts = np.unique(codes[hashed], return_index=True, return_counts=True)
         firsts = docs[hashed][first]
-        copies.update({int(d): int(n - 1) for d, n in zip(firsts, counts, strict=True)
-                       if n > 1})
+        folded = int(counts.sum()) - len(firsts)
+        copies = dict(zip(firsts[counts > 1].tolist(), (counts[counts > 1] - 1).tolist(),
+                          strict=True))
         docs = np.sort(np.concatenate([docs[~hashed], firsts]))
     wanted = offset + limit
     if sort == "date":
@@ -282,7 +200,9 @@ def _collect_scored(arrays: IndexArrays, scored: Scored, *, limit: int, offset: 
             top = np.arange(len(docs))
         order = top[np.lexsort((docs[top], -scores[top]))]
         page = [(float(scores[i]), int(docs[i])) for i in order[offset:]]
-    return Collected(page, len(docs), copies, _array_facets(arrays, docs) if facets else None)
+    return Collected(page, len(docs), folded,
+                     {d: copies[d] for _, d in page if d in copies},
+                     _array_facets(arrays, docs) if facets else None)
 
 
 def _array_facets(arrays: IndexArrays, docs: np.ndarray) -> Facets:

@@ -1,6 +1,6 @@
 """What an index holds: documents, sources, categories, dates, size on disk, last sync.
 
-:func:`index_stats` counts the documents of a searcher (deleted ones left out) by source and
+:func:`index_stats` counts the documents of an index (deleted ones left out) by source and
 category, finds the oldest and newest dates, and reads the index folder: its size, the time
 of the last commit, the sync manifest (folders indexed, when) and the versions it was built
 with (``searchkit.json``).
@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import query
-from whoosh.searching import Searcher
-from whoosh.util.times import datetime_to_long, long_to_datetime
+from whoosh.util.times import long_to_datetime
 
 from . import index as idx
 from .check import _manifest
+from .postings import NO_NUMBER, IndexArrays
 from .search import Facets, collect
 
 
@@ -100,40 +100,30 @@ def _time(status: os.stat_result | None) -> datetime | None:
     return datetime.fromtimestamp(status.st_mtime, timezone.utc) if status else None
 
 
-def _date_range(searcher: Searcher) -> tuple[date | None, date | None, int]:
+def _date_range(arrays: IndexArrays) -> tuple[date | None, date | None, int]:
     """The oldest and newest dates of the documents, and how many have none."""
-    latest = datetime_to_long(datetime.max)  # past it: the column's mark of "no date"
-    low = high = None
-    undated = 0
-    for sub, _ in searcher.leaf_searchers():
-        reader = sub.reader()
-        column = reader.column_reader("date", translate=False) \
-            if reader.has_column("date") else None
-        for docnum in reader.all_doc_ids():
-            value = column[docnum] if column is not None else None
-            if value is None or value > latest:
-                undated += 1
-                continue
-            low = value if low is None else min(low, value)
-            high = value if high is None else max(high, value)
-    return (long_to_datetime(low).date() if low is not None else None,
-            long_to_datetime(high).date() if high is not None else None, undated)
+    dates = arrays.numbers("date")[~arrays.deleted()]
+    dated = dates[dates != NO_NUMBER]
+    if not len(dated):
+        return None, None, len(dates)
+    return (long_to_datetime(int(dated.min())).date(),
+            long_to_datetime(int(dated.max())).date(), len(dates) - len(dated))
 
 
-def index_stats(searcher: Searcher, path: Path) -> IndexStats:
-    """The :class:`IndexStats` of the index at ``path``, read through ``searcher``."""
+def index_stats(arrays: IndexArrays, path: Path) -> IndexStats:
+    """The :class:`IndexStats` of the index at ``path``, read through ``arrays``."""
     from .sync import MANIFEST_FILE  # here: sync loads the ingest stack
 
-    facets = collect(searcher, query.Every(), limit=1, fold=False, facets=True).facets \
+    facets = collect(arrays, query.Every(), limit=1, fold=False, facets=True).facets \
         or Facets()
-    oldest, newest, undated = _date_range(searcher)
+    oldest, newest, undated = _date_range(arrays)
     files = _files(path)
     try:
         versions = json.loads((path / idx.META_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         versions = {}
     return IndexStats(
-        path=str(path), documents=searcher.doc_count(),
+        path=str(path), documents=arrays.searcher.doc_count(),
         sources=facets.source, categories=facets.category,
         oldest=oldest, newest=newest, undated=undated,
         size_bytes=sum(f.st_size for f in files.values()),
