@@ -17,6 +17,7 @@ sharing one engine (safe: its searches run one at a time).
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import socket
@@ -312,4 +313,8 @@ def serve(index: SearchEngine | str | Path, host: str = "127.0.0.1", port: int =
     with sock:
         if ready:
             ready(f"http://{name}:{bound_port}/")
-        server.run(sockets=[sock])
+        # uvicorn re-raises the Ctrl-C it shut down on, but asyncio may swallow it.
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[sock])
+    if server.should_exit:  # stopped by a signal: always an interrupt
+        raise KeyboardInterrupt
