@@ -6,9 +6,10 @@ blocks straight into arrays is 5-10x faster, and scoring them with numpy another
 numbers and term frequencies), the field lengths, the deleted documents and the sortable
 columns (date, source, category, body hash), all as arrays over the whole index.
 
-Segments never change once written (only their deletions do), so what is read from a
-segment is kept in a :class:`PostingsCache` shared by the searchers an engine opens over
-time, keyed by segment id, within a memory budget (least recently used first out).
+Segments never change once written (only their deletions do), so what is read is kept in a
+:class:`PostingsCache` shared by the searchers an engine opens over time -- postings under
+the index's segments, columns and lengths under their segment -- within a memory budget
+(least recently used first out).
 """
 
 from __future__ import annotations
@@ -161,6 +162,7 @@ class IndexArrays:
                          for reader, offset in searcher.reader().leaf_readers()
                          if (segment := reader.segment()) is not None]  # None: empty index
         self.size = searcher.reader().doc_count_all()
+        self._layout = tuple((segid, offset) for _, offset, segid in self.segments)
         self._local: dict[Hashable, Any] = {}
 
     def _memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
@@ -175,16 +177,17 @@ class IndexArrays:
                 for reader, _, segid in self.segments]
 
     def postings(self, field: str, text: str) -> Postings:
-        """Global document numbers and frequencies of ``field:text`` (deleted included)."""
-        def join() -> Postings:
-            parts = self._gather("postings", lambda r: read_postings(r, field, text),
-                                 field, text)
+        """Global document numbers and frequencies of ``field:text`` (deleted included).
+
+        Cached under the index's segments and their offsets, which a commit that only
+        deletes leaves as they are.
+        """
+        def read() -> Postings:
+            parts = [read_postings(reader, field, text) for reader, _, _ in self.segments]
             ids = [part[0] + offset for part, (_, offset, _) in zip(parts, self.segments,
                                                                     strict=True)]
-            if len(parts) == 1:
-                return ids[0], parts[0][1]
             return _join(ids, np.int32), _join([part[1] for part in parts], np.float32)
-        return self._memo(("postings", field, text), join)
+        return self.cache.get((self._layout, field, text), read)
 
     def lengths(self, field: str) -> np.ndarray:
         """Each document's length of ``field`` (float32)."""
