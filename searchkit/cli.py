@@ -181,6 +181,10 @@ def _print_hit(rank: int, hit: Hit, colour: bool, layout: Layout) -> None:
     typer.echo()
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _print_results(results: Results, as_json: bool, facets: bool, bidi: BidiMode) -> None:
     if as_json:
         _print_json(results.to_dict() if facets else [hit.to_dict() for hit in results])
@@ -193,8 +197,9 @@ def _print_results(results: Results, as_json: bool, facets: bool, bidi: BidiMode
                 shown = ", ".join(f"{key} {n}" for key, n in list(counts.items())[:20])
                 _echo_lines(layout.lines(Marked(shown or "-"), prefix=f"{name}: "))
     # Notes about the search go to stderr, so piped output stays hits only.
-    folded = f" ({results.folded} copies folded)" if results.folded else ""
-    typer.echo(f"{results.total} matching documents{folded}", err=True)
+    folded = f" ({_count(results.folded, 'copy', 'copies')} folded)" if results.folded else ""
+    typer.echo(f"{_count(results.total, 'matching document', 'matching documents')}{folded}",
+               err=True)
     if results.expanded:
         near = "; ".join(f"{', '.join(v)} for {w}" for w, v in results.expanded.items())
         typer.echo(f"also searched near spellings: {near}", err=True)

@@ -52,7 +52,7 @@ def test_facets_and_duplicates_in_json_and_text(news: str) -> None:
     assert {h["id"]: h["duplicates"] for h in data["hits"]}["news.jsonl#1"] == 1
     text = run("search", "فلاديفوستوك", "--index", news, "--facets")
     assert "+1 copies" in text.stdout and "month: 2019-04 1" in text.stdout
-    assert "1 copies folded" in text.stderr
+    assert "1 copy folded" in text.stderr
 
 
 def test_near_spellings_are_reported(news: str) -> None:
