@@ -21,6 +21,7 @@ from .documents import Document
 from .engine import SearchEngine
 from .errors import (
     DocumentError,
+    IndexCorruptError,
     IndexLockedError,
     IndexNotFoundError,
     IndexVersionError,
@@ -44,7 +45,8 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'searchkit' has no attribute {name!r}")
 
 __all__ = [
-    "AnalysisOptions", "Document", "DocumentError", "Facets", "Hit", "IndexLockedError",
-    "IndexNotFoundError", "IndexStats", "IndexVersionError", "IngestReport", "QueryError",
-    "Results", "SearchEngine", "SearchkitError", "__version__", "analyze", "explain",
+    "AnalysisOptions", "Document", "DocumentError", "Facets", "Hit", "IndexCorruptError",
+    "IndexLockedError", "IndexNotFoundError", "IndexStats", "IndexVersionError",
+    "IngestReport", "QueryError", "Results", "SearchEngine", "SearchkitError", "__version__",
+    "analyze", "explain",
 ]

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
+from whoosh.reading import CorruptIndexError
 
 from . import index as idx
 from .analysis import AnalysisOptions
 from .documents import Document
-from .errors import QueryError, SearchkitError
+from .errors import IndexCorruptError, QueryError, SearchkitError
 from .lock import DEFAULT_WAIT, WriteLock
 from .postings import IndexArrays, PostingsCache
 from .query import date_bound, expand, make_parser, parse, proximity, query_terms
@@ -140,6 +142,15 @@ class SearchEngine:
 
     # -- reading ---------------------------------------------------------------------------
 
+    @contextmanager
+    def _reading(self) -> Iterator[IndexArrays]:
+        """The current arrays, under the lock; damaged files become :class:`IndexCorruptError`."""
+        with self._lock:
+            try:
+                yield self._current()
+            except CorruptIndexError as exc:
+                raise IndexCorruptError(f"{self.path}: {exc}") from None
+
     def _current(self) -> IndexArrays:
         """The latest commit's searcher, with its postings as arrays (call under the lock)."""
         # Not Searcher.refresh(): it reuses segment readers and so misses deletions made in
@@ -190,8 +201,7 @@ class SearchEngine:
             end=date_bound(until, end=True) if until else None)
         options = {"limit": limit, "offset": offset, "sort": sort, "fold": fold_duplicates,
                    "facets": facets}
-        with self._lock:
-            arrays = self._current()
+        with self._reading() as arrays:
             searcher = arrays.searcher
             q = expand(parsed.query, searcher.reader())
             if parsed.plain:
@@ -222,15 +232,14 @@ class SearchEngine:
 
     def get(self, doc_id: str) -> Document | None:
         """The document with id ``doc_id`` as indexed (body included), or None."""
-        with self._lock:
-            stored = self._current().searcher.document(id=doc_id)
+        with self._reading() as arrays:
+            stored = arrays.searcher.document(id=doc_id)
         return _stored_document(stored) if stored else None
 
     def similar(self, doc_id: str, *, limit: int = 10, snippets: bool = True) -> Results:
         """Documents like ``doc_id`` (by its most telling stems), best first; copies of its
         body left out. :class:`SearchkitError` if there is no such document."""
-        with self._lock:
-            arrays = self._current()
+        with self._reading() as arrays:
             searcher = arrays.searcher
             stored = searcher.document(id=doc_id)
             if not stored:
@@ -249,8 +258,8 @@ class SearchEngine:
     def stats(self) -> IndexStats:
         """What the index holds: documents by source and category, oldest and newest dates,
         size on disk, last commit and sync, the versions it was built with."""
-        with self._lock:
-            return index_stats(self._current(), self.path)
+        with self._reading() as arrays:
+            return index_stats(arrays, self.path)
 
     # -- lifetime --------------------------------------------------------------------------
 

@@ -24,6 +24,11 @@ class IndexVersionError(SearchkitError):
     must be rebuilt (``searchkit index --rebuild FOLDER``)."""
 
 
+class IndexCorruptError(SearchkitError):
+    """The index's files are damaged (a disk error, a copy cut short, a foreign write): it
+    must be rebuilt (``searchkit index --rebuild FOLDER``)."""
+
+
 class IndexLockedError(SearchkitError):
     """Another writer (process or thread) held the index's write lock longer than the
     ``wait`` seconds given; the message names it (pid, host, command)."""

@@ -26,9 +26,11 @@ from typing import Any
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC
 from whoosh.columns import VarBytesColumn
-from whoosh.reading import CorruptIndexError, IndexReader, TermNotFound
+from whoosh.reading import IndexReader, TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
+
+from .errors import IndexCorruptError
 
 # Field length as Whoosh stores it (one byte, logarithmic) -> the length it stands for.
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
@@ -101,13 +103,22 @@ def read_postings(reader: IndexReader, field: str, text: str) -> Postings:
     offset, length = info.extent()
     if isinstance(length, tuple):  # whoosh3 3.54 keeps it as struct.unpack returned it
         (length,) = length
-    raw = terms._postfile.get(offset, length)
+    try:
+        return _decode_blocks(terms._postfile.get(offset, length))
+    except (ValueError, TypeError, EOFError, struct.error, zlib.error,
+            pickle.UnpicklingError) as exc:
+        raise IndexCorruptError(
+            f"damaged postings of {field}:{text} in segment {reader.segment().segment_id()} "
+            f"({exc}): rebuild the index (searchkit index --rebuild FOLDER)") from None
+
+
+def _decode_blocks(raw: bytes) -> Postings:
+    """The document numbers and frequencies of one term's posting blocks."""
     if raw[:4] != WHOOSH3_HEADER_MAGIC:
-        raise CorruptIndexError(f"damaged postings of {field}:{text} in segment "
-                                f"{reader.segment().segment_id()}: rebuild the index")
+        raise ValueError("bad block header")
     stream = io.BytesIO(raw)
     position, id_blocks, weight_blocks = 4, [], []
-    while position < length:
+    while position < len(raw):
         size = _BLOCK_LENGTH.unpack_from(raw, position)[0]
         end = position + _BLOCK_LENGTH.size + abs(size)
         stream.seek(position + _BLOCK_LENGTH.size)

@@ -41,6 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .engine import SearchEngine
 from .errors import (
     DocumentError,
+    IndexCorruptError,
     IndexLockedError,
     IndexNotFoundError,
     IndexVersionError,
@@ -56,7 +57,7 @@ SEARCH_PARAMS = frozenset({"q", "limit", "page", "offset", "sort", "source", "ca
                            "since", "until", "facets", "all_copies"})
 _STATUS: tuple[tuple[type[SearchkitError], int], ...] = (
     (QueryError, 400), (DocumentError, 400), (IndexNotFoundError, 503),
-    (IndexVersionError, 503), (IndexLockedError, 503),
+    (IndexVersionError, 503), (IndexLockedError, 503), (IndexCorruptError, 503),
 )
 _FLAGS = {"1": True, "true": True, "yes": True, "on": True,
           "0": False, "false": False, "no": False, "off": False, "": False}

@@ -18,7 +18,7 @@ from conftest import SEEDS, run_threads
 from whoosh import index as whoosh_index
 from whoosh.fields import TEXT, Schema
 
-from searchkit import IndexVersionError, SearchEngine
+from searchkit import IndexCorruptError, IndexVersionError, SearchEngine
 from searchkit.analysis import ANALYSIS_VERSION
 from searchkit.check import check_index
 from searchkit.index import FORMAT_VERSION, META_FILE
@@ -109,6 +109,19 @@ def news(tmp_path: Path) -> Path:
     for i in range(5):
         (root / f"{i}.txt").write_text(f"عنوان {i}\n{ARTICLE} {i}", encoding="utf-8")
     return root
+
+
+def test_damaged_postings_say_rebuild_in_one_line(seed_index: Path) -> None:
+    postings = next(seed_index.glob("*.pst"))
+    damaged = bytearray(postings.read_bytes())
+    damaged[::7] = b"A" * len(damaged[::7])
+    postings.write_bytes(bytes(damaged))
+    with SearchEngine(seed_index, create=False) as engine, \
+            pytest.raises(IndexCorruptError, match="rebuild"):
+        engine.search("صواريخ")
+    done = searchkit("search", "صواريخ", "--index", str(seed_index))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and "--rebuild" in done.stderr
 
 
 def test_check_healthy_then_out_of_step_then_broken(news: Path, tmp_path: Path) -> None:
