@@ -120,3 +120,10 @@ def test_document_dates_as_date_datetime_or_text() -> None:
     assert Document(id="s", body="نص", date="2020-01-02").date == day
     with pytest.raises(DocumentError, match="date must be"):
         Document(id="n", body="نص", date=20200102)  # type: ignore[arg-type]
+
+
+def test_seed_article_body_has_no_markup_leftovers(seed_index: Path) -> None:
+    with SearchEngine(seed_index, create=False) as engine:
+        doc = engine.get("kim-jong-un-russia-visit-2023.txt")
+        assert doc is not None and "كيم" in doc.body
+        assert "/>" not in doc.body and "<br" not in doc.body

@@ -7,8 +7,10 @@ import re
 from .base import Parsed, Source
 from .dates import date_from_name
 
-# Markup leftovers that are not text: lone "/>" lines (from <br />), stray <br> and <p> tags.
+# Markup leftovers that are not text: lone "/>" lines (from <br />) and "/>" starting a line,
+# stray <br> and <p> tags.
 _LONE_CLOSE = re.compile(r"^[ \t]*/>[ \t]*(?:\n|\Z)", re.MULTILINE)
+_LEADING_CLOSE = re.compile(r"^[ \t]*/>", re.MULTILINE)
 _BREAK_TAG = re.compile(r"<br\s*/?>|</?p\s*>", re.IGNORECASE)
 # Control characters (C0 but tab and newline, DEL, C1): noise in text, and terminal escape
 # sequences when a snippet is printed.
@@ -21,12 +23,12 @@ TITLE_MAX_CHARS = 150
 def clean_text(text: str) -> str:
     """Remove control characters, markup leftovers, trailing spaces and runs of blank lines.
 
-    >>> clean_text("a\\n/>\\nb<br />c\\n\\n\\n\\nd\\x1b[31m\\x00")
-    'a\\nb\\nc\\n\\nd [31m'
+    >>> clean_text("a\\n/>\\nb<br />c\\n\\n\\n\\nd\\x1b[31m\\x00\\n/>e")
+    'a\\nb\\nc\\n\\nd [31m\\ne'
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROLS.sub(" ", text)
-    text = _BREAK_TAG.sub("\n", _LONE_CLOSE.sub("", text))
+    text = _BREAK_TAG.sub("\n", _LEADING_CLOSE.sub("", _LONE_CLOSE.sub("", text)))
     if "\n" not in text.strip():
         text = _SPACE_RUN.sub("\n", text)
     lines = [line.strip() for line in text.split("\n")]
