@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
+import struct
 import threading
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -10,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
+from whoosh.filedb.filetables import FileFormatError
 from whoosh.reading import CorruptIndexError
 
 from . import index as idx
@@ -27,6 +31,11 @@ from .suggest import FEW_RESULTS, near_spellings, with_variants
 if TYPE_CHECKING:  # the ingest stack is imported only when indexing (fast `search` start)
     from .ingest import IngestReport
     from .sync import ProgressCallback
+
+
+# What reading damaged index files raises (Whoosh's checks, or the decoders under them).
+_DAMAGED = (CorruptIndexError, FileFormatError, zlib.error, pickle.UnpicklingError,
+            struct.error, EOFError)
 
 
 def _as_document(doc: Document | Mapping[str, Any]) -> Document:
@@ -148,8 +157,9 @@ class SearchEngine:
         with self._lock:
             try:
                 yield self._current()
-            except CorruptIndexError as exc:
-                raise IndexCorruptError(f"{self.path}: {exc}") from None
+            except _DAMAGED as exc:
+                raise IndexCorruptError(f"{self.path}: damaged index files ({exc}): rebuild "
+                                        "it (searchkit index --rebuild FOLDER)") from None
 
     def _current(self) -> IndexArrays:
         """The latest commit's searcher, with its postings as arrays (call under the lock)."""

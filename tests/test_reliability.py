@@ -111,11 +111,12 @@ def news(tmp_path: Path) -> Path:
     return root
 
 
-def test_damaged_postings_say_rebuild_in_one_line(seed_index: Path) -> None:
-    postings = next(seed_index.glob("*.pst"))
-    damaged = bytearray(postings.read_bytes())
-    damaged[::7] = b"A" * len(damaged[::7])
-    postings.write_bytes(bytes(damaged))
+@pytest.mark.parametrize("part", ["*.pst", "*.trm", "*_stored.col"])
+def test_damaged_index_files_say_rebuild_in_one_line(seed_index: Path, part: str) -> None:
+    target = next(seed_index.glob(part))  # postings, term dictionary, stored fields
+    damaged = bytearray(target.read_bytes())
+    damaged[::5] = b"A" * len(damaged[::5])
+    target.write_bytes(bytes(damaged))
     with SearchEngine(seed_index, create=False) as engine, \
             pytest.raises(IndexCorruptError, match="rebuild"):
         engine.search("صواريخ")
