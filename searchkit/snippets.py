@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .analysis import WORD_PATTERN, stemmed_field_terms, token_terms
+from .analysis import WORD_PATTERN, token_terms
 
 _BOUNDARY = re.compile(r"[.!?\u060c\u061b\u061f\n]+")
 # Markup leftovers (tags, lone "/>" from <br />) and runs of whitespace in displayed text.
@@ -27,14 +27,10 @@ class QueryTerms:
     exact: frozenset[str] = frozenset()
     stems: frozenset[str] = frozenset()
 
-    def matches(self, normalized: str) -> bool:
-        """Whether a word (normalized) matches: its exact form, or any stemmed-field term of
-        it (a stem, the stem without a glued preposition, the root)."""
-        return normalized in self.exact or not self.stems.isdisjoint(
-            stemmed_field_terms(normalized))
-
     def matches_token(self, token: str) -> bool:
-        """Whether a token as written (diacritics and all) matches."""
+        """Whether a token as written (diacritics and all) matches: its normalized form is an
+        exact term, or one of its stemmed-field terms (a stem, the stem without a glued
+        preposition, the root) is a stem of the query."""
         exact, stems = self.exact, self.stems
         return any(word in exact or not stems.isdisjoint(terms)
                    for word, terms in token_terms(token))
