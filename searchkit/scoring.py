@@ -2,11 +2,11 @@
 
 Every query searchkit's parser makes (terms, OR, AND, AND-maybe, AND-NOT, NOT, require,
 date ranges, ``*``, and phrases) is evaluated here on the postings of
-:mod:`searchkit.postings`: each node gives
-every document's score and whether it matches. Scores are Whoosh's: per term
+:mod:`searchkit.postings`: each node gives every document's score and whether it matches.
+Scores are Whoosh's: per term
 ``boost * idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average length))``, summed,
-with Whoosh's coordination bonus in an OR with a ``scale``. Queries with phrases (which need
-positions) are found by Whoosh, then combined with the rest here.
+with Whoosh's coordination bonus in an OR with a ``scale``. Phrases (which need positions)
+are found by Whoosh, then combined with the rest here.
 """
 
 from __future__ import annotations
@@ -76,16 +76,10 @@ class _Evaluator:
         if isinstance(q, query.Phrase):
             return self.phrase(q)
         if isinstance(q, query.Not):  # (inside an AND: "a AND NOT b")
-            out = self.empty()
-            out.matches = ~self.node(q.query).matches
-            out.score[out.matches] = q.boost  # Whoosh's inverse matcher: a constant
-            return out
+            return self.constant(~self.node(q.query).matches, q.boost)
         if isinstance(q, query.Every):  # "*", "title:*": documents with the field
-            out = self.empty()
-            out.matches = self.arrays.lengths(q.fieldname) > 0 if q.fieldname \
-                else np.ones(self.size, bool)
-            out.score[out.matches] = q.boost
-            return out
+            return self.constant(self.arrays.lengths(q.fieldname) > 0 if q.fieldname
+                                 else np.ones(self.size, bool), q.boost)
         if isinstance(q, query.Or) and not q.minmatch:
             return self.disjunction([child if isinstance(child, query.Term) else self.node(child)
                                      for child in q.subqueries], q.scale)
@@ -135,8 +129,14 @@ class _Evaluator:
         out.term_count = len(q.words)
         return out
 
-    def dates(self, q: query.DateRange) -> Scored:
+    def constant(self, matches: np.ndarray, boost: float) -> Scored:
+        """Documents matching with the same score (as Whoosh scores NOT, ``*`` and dates)."""
         out = self.empty()
+        out.matches = matches
+        out.score[matches] = boost
+        return out
+
+    def dates(self, q: query.DateRange) -> Scored:
         dates = self.arrays.numbers(q.fieldname)
         inside = np.ones(self.size, bool)
         if q.start is not None:
@@ -145,9 +145,7 @@ class _Evaluator:
         if q.end is not None:
             end = np.uint64(q.end)
             inside &= dates < end if q.endexcl else dates <= end
-        out.matches = inside & (dates != np.uint64(NO_NUMBER))
-        out.score[out.matches] = q.boost  # a constant score, as in Whoosh
-        return out
+        return self.constant(inside & (dates != np.uint64(NO_NUMBER)), q.boost)
 
     def disjunction(self, parts: list[Scored | query.Term], scale: float | None) -> Scored:
         """The sum of ``parts`` (terms are added from their postings, no dense array)."""

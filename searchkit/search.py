@@ -27,7 +27,6 @@ from .snippets import PlainFormatter, QueryTerms, Snippet, make_snippet
 Sort = Literal["relevance", "date"]
 SORTS: tuple[Sort, ...] = ("relevance", "date")
 FACET_FIELDS = {"source": "source", "category": "category", "month": "date"}
-_NO_DATE = NO_NUMBER  # the date column's value for documents without a date
 _ROOT_MARK = "\u221a"
 
 
@@ -189,7 +188,8 @@ def collect(arrays: IndexArrays, q: query.Query, *, limit: int, offset: int = 0,
     if sort == "date":
         dates = arrays.numbers("date")[docs]
         # Newest first, undated last.
-        keys = np.where(dates == _NO_DATE, np.uint64(_NO_DATE), np.uint64(_NO_DATE - 1) - dates)
+        keys = np.where(dates == NO_NUMBER, np.uint64(NO_NUMBER),
+                        np.uint64(NO_NUMBER - 1) - dates)
         order = np.lexsort((docs, keys))[:wanted]
         page = [(0.0, int(d)) for d in docs[order][offset:]]
     else:
@@ -232,7 +232,7 @@ def _facets(counts: dict[str, Counter[Any]]) -> Facets:
 
     months: Counter[str] = Counter()
     for value, n in counts["month"].items():
-        if value != _NO_DATE:
+        if value != NO_NUMBER:  # undated
             months[f"{datetime.min + timedelta(microseconds=value):%Y-%m}"] += n
     return Facets(labelled(counts["source"]), labelled(counts["category"]),
                   dict(sorted(months.items(), reverse=True)))
