@@ -189,12 +189,19 @@ def parse(parser: qparser.QueryParser, text: str) -> ParsedQuery:
         raise QueryError("the query is empty")
     # A ? or ؟ ending a word is a question mark; inside a word it matches any one letter.
     cleaned = _balance(_QUESTION_MARK.sub(" ", text).replace("\u061f", "?"))
-    if not _SYNTAX.search(cleaned):
-        q = _plain_query(parser.schema, cleaned)
-        if q is query.NullQuery:
-            raise QueryError(f"query {text!r} has only stop words or no searchable words")
-        words = tuple(dict.fromkeys(t.text for t in q.subqueries if t.fieldname == "body_exact"))
-        return ParsedQuery(text, q, words, plain=True)
+    plain = not _SYNTAX.search(cleaned)
+    q = _plain_query(parser.schema, cleaned) if plain else _syntax_query(parser, text, cleaned)
+    if not _has_positive(q):
+        if q is not query.NullQuery or _EXCLUSION.search(cleaned):
+            raise QueryError(f"query {text!r} only excludes: add a word to look for")
+        raise QueryError(f"query {text!r} has only stop words or no searchable words")
+    words = tuple(dict.fromkeys(
+        text for field, text in _positive_terms(q) if field == "body_exact"))
+    return ParsedQuery(text, q, words, plain=plain)
+
+
+def _syntax_query(parser: qparser.QueryParser, text: str, cleaned: str) -> query.Query:
+    """``cleaned`` (``text`` made ready) through Whoosh's parser and our rewrites."""
     _check_fields(cleaned)
     try:
         q = parser.parse(cleaned)
@@ -202,14 +209,7 @@ def parse(parser: qparser.QueryParser, text: str) -> ParsedQuery:
         raise
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
         raise QueryError(f"cannot parse query {text!r}: {exc}") from None
-    q = _rewrite(q, cleaned).normalize()
-    if not _has_positive(q):
-        if q is not query.NullQuery or _EXCLUSION.search(cleaned):
-            raise QueryError(f"query {text!r} only excludes: add a word to look for")
-        raise QueryError(f"query {text!r} has only stop words or no searchable words")
-    words = tuple(dict.fromkeys(
-        text for field, text in _positive_terms(q) if field == "body_exact"))
-    return ParsedQuery(text, q, words, plain=False)
+    return _rewrite(q, cleaned).normalize()
 
 
 def _plain_query(schema: Schema, text: str) -> query.Query:
