@@ -29,11 +29,12 @@ from .analysis import (
     exact_analyzer,
     stem_analyzer,
 )
+from .codec import PositionsFormat, SearchkitCodec
 from .documents import Document
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError
 from .lock import DEFAULT_WAIT, WriteLock
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 META_FILE = "searchkit.json"
 REBUILD_HINT = "rebuild it with `searchkit index --rebuild FOLDER`"
 
@@ -44,15 +45,16 @@ TEXT_FIELDS = {"title": "title_exact", "body": "body_exact"}
 def make_schema(options: AnalysisOptions = DEFAULT_OPTIONS) -> Schema:
     """The schema: stemmed and exact text fields, metadata for filters, the stored body.
 
-    Only the exact fields keep positions: phrases match words as written (normalized).
+    Only the exact fields keep positions (as :class:`~searchkit.codec.PositionsFormat`):
+    phrases match words as written (normalized).
     """
     stemmed, exact = stem_analyzer(options), exact_analyzer(options)
     return Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=stemmed, stored=True, phrase=False),
-        title_exact=TEXT(analyzer=exact),
+        title_exact=_positional(TEXT(analyzer=exact)),
         body=TEXT(analyzer=stemmed, phrase=False),
-        body_exact=TEXT(analyzer=exact),
+        body_exact=_positional(TEXT(analyzer=exact)),
         body_z=STORED(),
         date=DATETIME(stored=True, sortable=True),
         source=ID(stored=True, sortable=True, analyzer=IDTokenizer() | LowercaseFilter()),
@@ -63,6 +65,11 @@ def make_schema(options: AnalysisOptions = DEFAULT_OPTIONS) -> Schema:
         file_hash=STORED(),
         encoding=STORED(),
     )
+
+
+def _positional(field: TEXT) -> TEXT:
+    field.format = PositionsFormat(field_boost=field.format.field_boost)
+    return field
 
 
 FIELD_NAMES = frozenset(make_schema().names())
@@ -137,16 +144,19 @@ def create_index(path: Path, options: AnalysisOptions = DEFAULT_OPTIONS) -> Inde
 
 
 def writer(ix: Index, timeout: float = 0.0, procs: int = 1) -> IndexWriter:
-    """Whoosh's writer for ``ix``; :class:`IndexLockedError` if another process holds
-    Whoosh's own lock after ``timeout`` seconds. Take :class:`~searchkit.lock.WriteLock`
-    first: it waits for other searchkit writers and names them.
+    """Whoosh's writer for ``ix``, writing postings with
+    :class:`~searchkit.codec.SearchkitCodec`; :class:`IndexLockedError` if another process
+    holds Whoosh's own lock after ``timeout`` seconds. Take
+    :class:`~searchkit.lock.WriteLock` first: it waits for other searchkit writers and
+    names them.
 
     With ``procs`` > 1, documents are analyzed in that many spawned processes, each writing
     its own segment (Whoosh's multiprocessing writer): about 1.7x faster on two cores.
     """
     # Segment files stay separate (not one compound file): Whoosh copies a compound file's
     # parts into memory when it opens them, which made opening a 50k-article index take 1 s.
-    options: dict[str, Any] = {"timeout": timeout, "limitmb": 256, "compound": False}
+    options: dict[str, Any] = {"timeout": timeout, "limitmb": 256, "compound": False,
+                               "codec": SearchkitCodec()}
     if procs > 1:
         options.update(procs=procs, multisegment=True, start_method="spawn")
     try:

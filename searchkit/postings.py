@@ -1,7 +1,8 @@
 """An index's postings and columns as numpy arrays, so a query scores every document at once.
 
-Whoosh's matchers walk postings one document at a time in Python; reading a term's posting
-blocks straight into arrays is 5-10x faster, and scoring them with numpy another 10-100x.
+Whoosh's matchers walk postings one document at a time in Python; reading a term's postings
+record (:mod:`searchkit.codec`) straight into arrays is much faster, and scoring them with
+numpy another 10-100x.
 :class:`IndexArrays` gives, for one searcher, the postings of a term (global document
 numbers and term frequencies), the field lengths, the deleted documents and the sortable
 columns (date, source, category, body hash), all as arrays over the whole index.
@@ -14,8 +15,6 @@ the index's segments, columns and lengths under their segment -- within a memory
 
 from __future__ import annotations
 
-import io
-import pickle
 import struct
 import threading
 import zlib
@@ -24,12 +23,13 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.columns import VarBytesColumn
 from whoosh.reading import IndexReader, TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from .codec import decode_postings, read_record
 from .errors import IndexCorruptError
 
 # Field length as Whoosh stores it (one byte, logarithmic) -> the length it stands for.
@@ -39,8 +39,6 @@ DEFAULT_CACHE_BYTES = 256 * 2**20
 
 # A numeric column's value for documents without one (Whoosh's default for the date).
 NO_NUMBER = 2**64 - 1
-
-_BLOCK_LENGTH = struct.Struct("!i")  # before each posting block; negative for the last
 
 Postings = tuple[np.ndarray, np.ndarray]  # document numbers (int32), frequencies (float32)
 _EMPTY: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
@@ -89,51 +87,20 @@ def read_postings(reader: IndexReader, field: str, text: str) -> Postings:
     """The postings of ``field:text`` in one segment ``reader``: document numbers, frequencies.
 
     Deleted documents are included (as in Whoosh's statistics); callers mask them. The
-    posting blocks are read as Whoosh 3's codec writes them (a length, a pickled header,
-    the pickled and maybe compressed ids, weights and values), without building a matcher.
+    term's record is read and decoded straight from the postings file (no matcher).
     """
     terms = reader._terms
     try:
         info = terms.term_info(field, reader.schema[field].to_bytes(text))
     except (TermNotFound, KeyError):
         return _EMPTY
-    if info.is_inlined():  # a single posting, kept in the term index
-        ids, weights, _ = info.inlined_postings()
-        return np.array(ids, np.int32), np.array(weights, np.float32)
-    offset, length = info.extent()
-    if isinstance(length, tuple):  # whoosh3 3.54 keeps it as struct.unpack returned it
-        (length,) = length
     try:
-        return _decode_blocks(terms._postfile.get(offset, length))
-    except (ValueError, TypeError, EOFError, struct.error, zlib.error,
-            pickle.UnpicklingError) as exc:
+        postings = decode_postings(read_record(terms._postfile, info))
+    except (ValueError, TypeError, struct.error, zlib.error) as exc:
         raise IndexCorruptError(
             f"damaged postings of {field}:{text} in segment {reader.segment().segment_id()} "
             f"({exc}): rebuild the index (searchkit index --rebuild FOLDER)") from None
-
-
-def _decode_blocks(raw: bytes) -> Postings:
-    """The document numbers and frequencies of one term's posting blocks."""
-    if raw[:4] != WHOOSH3_HEADER_MAGIC:
-        raise ValueError("bad block header")
-    stream = io.BytesIO(raw)
-    position, id_blocks, weight_blocks = 4, [], []
-    while position < len(raw):
-        size = _BLOCK_LENGTH.unpack_from(raw, position)[0]
-        end = position + _BLOCK_LENGTH.size + abs(size)
-        stream.seek(position + _BLOCK_LENGTH.size)
-        count, _, _, compressed, _, _ = pickle.load(stream)  # the block's header
-        data = raw[stream.tell():end]
-        deltas, weights = pickle.loads(zlib.decompress(data) if compressed else data)[:2]
-        id_blocks.append(np.cumsum(np.asarray(deltas, dtype=np.int32)))
-        if weights is None or isinstance(weights, float):
-            weight_blocks.append(np.full(count, weights or 1.0, np.float32))
-        else:
-            weight_blocks.append(np.asarray(weights, dtype=np.float32))
-        if size < 0:  # the last block
-            break
-        position = end
-    return _join(id_blocks, np.int32), _join(weight_blocks, np.float32)
+    return postings.ids, postings.weights
 
 
 def read_lengths(reader: IndexReader, field: str) -> np.ndarray:

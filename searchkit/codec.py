@@ -1,0 +1,330 @@
+"""A compact postings codec for Whoosh: one record per term, numpy arrays, no pickles.
+
+Whoosh 3's codec writes each term's postings as pickled blocks of Python tuples, and the
+positions of each posting as a pickled list: about 20 bytes a posting with positions, and
+a decode per block at search time. :class:`SearchkitCodec` keeps Whoosh 3's term
+dictionary, columns and stored fields, and writes each term's postings as one record:
+
+* document numbers as deltas, weights (term frequencies) and positions (deltas inside each
+  posting), each in the narrowest unsigned type that holds it (1, 2 or 4 bytes);
+* multi-byte arrays split into byte planes (all low bytes, then all high bytes), so the
+  high planes, mostly zeros, compress to almost nothing;
+* the whole record deflated (zlib) when it is longer than a few dozen bytes.
+
+:func:`decode_postings` reads a record back into arrays with a few numpy calls; Whoosh's
+own matchers (phrases, deletions by term, merging) see the same postings through
+:class:`ArrayMatcher`. Positions use :class:`PositionsFormat`, whose values are plain
+little-endian uint32 arrays instead of pickles.
+
+>>> record = encode_postings([3, 9], [1.0, 2.0], [b"", b""], None)
+>>> [a.tolist() for a in decode_postings(record)[:2]]
+[[3, 9], [1.0, 2.0]]
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from array import array
+from bisect import bisect_left
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+from whoosh import formats
+from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter, W3TermInfo
+from whoosh.matching import ListMatcher, ReadTooFar
+
+# Record header: flags, number of postings.
+_HEADER = struct.Struct("<BI")
+_DEFLATED, _WEIGHTS, _POSITIONS, _FREQUENCIES, _RAW_VALUES = 1, 2, 4, 8, 16
+_SMALL = 32  # postings lists up to this long are encoded without numpy
+_COMPRESS_FROM = 48  # shorter records are stored as they are (deflate would grow them)
+_DTYPES = (np.dtype("<u1"), np.dtype("<u2"), np.dtype("<u4"), np.dtype("<f4"))
+_BIG_UINT = np.dtype(">u4")  # Whoosh's pack_uint, the value of a Frequency posting
+
+
+class PositionsFormat(formats.Positions):
+    """Whoosh's positions format with values as little-endian uint32 arrays (not pickles).
+
+    >>> fmt = PositionsFormat()
+    >>> fmt.decode_positions(fmt.encode([2, 7]))
+    [2, 7]
+    """
+
+    def encode(self, poslist: Any) -> bytes:
+        return array("I", poslist).tobytes()
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return np.frombuffer(valuestring, "<u4").tolist()
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return len(valuestring) // 4
+
+
+class Postings(NamedTuple):
+    """One term's postings: ids (int32), weights (float32), and for positional fields the
+    positions of all postings end to end (uint32) with each posting's start in them."""
+
+    ids: np.ndarray
+    weights: np.ndarray
+    positions: np.ndarray | None
+    starts: np.ndarray | None
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """``values`` (non-negative integers) in the narrowest unsigned type that holds them."""
+    top = int(values.max()) if len(values) else 0
+    return values.astype(_DTYPES[0 if top < 2**8 else 1 if top < 2**16 else 2], copy=False)
+
+
+def _put(parts: list[bytes], values: np.ndarray) -> None:
+    """Append a type code and ``values`` split into byte planes."""
+    code = next(i for i, dtype in enumerate(_DTYPES) if dtype == values.dtype)
+    parts.append(bytes((code,)))
+    if values.dtype.itemsize == 1:
+        parts.append(values.tobytes())
+    else:
+        parts.append(values.view(np.uint8).reshape(-1, values.dtype.itemsize).T.tobytes())
+
+
+def _take(raw: memoryview, at: int, count: int) -> tuple[np.ndarray, int]:
+    """The array of ``count`` items :func:`_put` wrote at ``at``, and where it ends."""
+    dtype = _DTYPES[raw[at]]
+    end = at + 1 + count * dtype.itemsize
+    planes = np.frombuffer(raw[at + 1:end], np.uint8)
+    if dtype.itemsize > 1:
+        planes = planes.reshape(dtype.itemsize, count).T.copy()
+    return planes.view(dtype).reshape(count), end
+
+
+def _put_ints(parts: list[bytes], values: list[int]) -> None:
+    """:func:`_put` for a few non-negative ints, without numpy's per-call cost."""
+    top = max(values, default=0)
+    code = 0 if top < 2**8 else 1 if top < 2**16 else 2
+    parts.append(bytes((code,)))
+    parts.extend(bytes((v >> shift) & 255 for v in values) for shift in range(0, 8 << code, 8))
+
+
+def _encode_small(ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes],
+                  fmt: formats.Format | None) -> bytes | None:
+    """:func:`encode_postings` of a few postings (most terms), in plain Python; None to
+    take the numpy way (weights that are not whole numbers, positions out of order)."""
+    flags, parts = 0, []
+    _put_ints(parts, [b - a for a, b in zip([0, *ids], ids, strict=False)])
+    counts = [int(w) for w in weights]
+    if any(w != 1 for w in weights):
+        if any(w != c or c < 0 for w, c in zip(weights, counts, strict=True)):
+            return None
+        flags |= _WEIGHTS
+        _put_ints(parts, counts)
+    joined = b"".join(values)
+    if isinstance(fmt, PositionsFormat):
+        positions = array("I", joined).tolist()
+        lengths = [len(v) // 4 for v in values]
+        steps, at = [], 0
+        for length in lengths:
+            previous = 0
+            for position in positions[at:at + length]:
+                steps.append(position - previous)
+                previous = position
+            at += length
+        if any(step < 0 for step in steps):
+            return None
+        flags |= _POSITIONS
+        if lengths != counts:
+            flags |= _RAW_VALUES
+            _put_ints(parts, lengths)
+        _put_ints(parts, steps)
+    elif joined:
+        if joined == b"".join(c.to_bytes(4, "big") for c in counts):
+            flags |= _FREQUENCIES
+        else:
+            flags |= _RAW_VALUES
+            _put_ints(parts, [len(v) for v in values])
+            parts.append(joined)
+    return _finish(flags, len(ids), b"".join(parts))
+
+
+def encode_postings(ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes],
+                    fmt: formats.Format | None) -> bytes:
+    """One term's postings (ascending ids) as a record; ``fmt`` is the field's format."""
+    count = len(ids)
+    if count <= _SMALL and (record := _encode_small(ids, weights, values, fmt)):
+        return record
+    ids_arr = np.asarray(ids, np.int64)
+    flags, parts = 0, []
+    _put(parts, _narrow(np.diff(ids_arr, prepend=0)))
+    weights_arr = np.asarray(weights, np.float32)
+    if not (weights_arr == 1).all():
+        flags |= _WEIGHTS
+        whole = (weights_arr == np.round(weights_arr)).all() and weights_arr.min() >= 0
+        _put(parts, _narrow(weights_arr.astype(np.int64)) if whole else weights_arr)
+    steps = _position_steps(values) if isinstance(fmt, PositionsFormat) else None
+    if steps is not None:
+        flags |= _POSITIONS
+        lengths, deltas = steps
+        if not (lengths == weights_arr).all():
+            flags |= _RAW_VALUES  # counts are not the weights: store them
+            _put(parts, _narrow(lengths))
+        _put(parts, _narrow(deltas))
+    elif any(values):
+        joined = b"".join(values)
+        if len(joined) == 4 * count and (
+                np.frombuffer(joined, _BIG_UINT) == weights_arr).all():
+            flags |= _FREQUENCIES  # Whoosh's Frequency format: each value is its weight
+        else:
+            flags |= _RAW_VALUES
+            _put(parts, _narrow(np.fromiter(map(len, values), np.int64, count)))
+            parts.append(joined)
+    return _finish(flags, count, b"".join(parts))
+
+
+def _finish(flags: int, count: int, body: bytes) -> bytes:
+    """The record: its header and ``body``, deflated if that makes it shorter."""
+    if len(body) >= _COMPRESS_FROM:
+        packed = zlib.compress(body, 6)
+        if len(packed) < len(body):
+            flags, body = flags | _DEFLATED, packed
+    return _HEADER.pack(flags, count) + body
+
+
+def _position_steps(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The counts and positions of :class:`PositionsFormat` values, as steps: each
+    posting's first position, then the differences; None if some are not ascending."""
+    lengths = np.fromiter(map(len, values), np.int64, len(values)) // 4
+    positions = np.frombuffer(b"".join(values), "<u4").astype(np.int64)
+    steps = np.diff(positions, prepend=0)
+    firsts = (np.cumsum(lengths) - lengths)[lengths > 0]
+    steps[firsts] = positions[firsts]
+    return None if (steps < 0).any() else (lengths, steps)
+
+
+def decode_postings(record: bytes) -> Postings:
+    """The arrays of a record written by :func:`encode_postings`.
+
+    Raises ``ValueError`` or ``zlib.error`` on a damaged record.
+    """
+    flags, count = _HEADER.unpack_from(record)
+    body = record[_HEADER.size:]
+    raw = memoryview(zlib.decompress(body) if flags & _DEFLATED else body)
+    deltas, at = _take(raw, 0, count)
+    ids = np.cumsum(deltas, dtype=np.int64).astype(np.int32)
+    if flags & _WEIGHTS:
+        stored, at = _take(raw, at, count)
+        weights = stored.astype(np.float32)
+    else:
+        weights = np.ones(count, np.float32)
+    positions = starts = None
+    if flags & _POSITIONS:
+        if flags & _RAW_VALUES:
+            lengths, at = _take(raw, at, count)
+            lengths = lengths.astype(np.int64)
+        else:
+            lengths = weights.astype(np.int64)
+        starts = np.zeros(count + 1, np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        steps, at = _take(raw, at, int(starts[-1]))
+        positions = np.cumsum(steps, dtype=np.int64)
+        firsts = starts[:-1][lengths > 0]
+        # Each posting's first position was stored whole: take off what came before it.
+        positions -= np.repeat(positions[firsts] - steps[firsts], lengths[lengths > 0])
+        positions = positions.astype("<u4")
+    elif flags & _FREQUENCIES:
+        positions = weights.astype(_BIG_UINT)
+        starts = np.arange(count + 1, dtype=np.int64)
+    elif flags & _RAW_VALUES:
+        lengths, at = _take(raw, at, count)
+        starts = np.zeros(count + 1, np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        positions = np.frombuffer(raw[at:at + int(starts[-1])], np.uint8)
+        at += int(starts[-1])
+    if at != len(raw):
+        raise ValueError(f"postings record of {len(raw)} bytes, {at} read")
+    return Postings(ids, weights, positions, starts)
+
+
+class _Values(Sequence[bytes]):
+    """Each posting's value string, cut from the decoded arrays when asked for."""
+
+    def __init__(self, postings: Postings) -> None:
+        self._data, self._starts, self._count = (postings.positions, postings.starts,
+                                                 len(postings.ids))
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._count))]
+        if self._data is None:
+            return b""
+        return self._data[self._starts[i]:self._starts[i + 1]].tobytes()
+
+
+class ArrayMatcher(ListMatcher):
+    """Whoosh's list matcher over decoded postings, skipping by bisection."""
+
+    def skip_to(self, id: int) -> None:
+        if not self.is_active():
+            raise ReadTooFar
+        if id > self._ids[self._i]:
+            self._i = bisect_left(self._ids, id, self._i)
+
+
+class CompactPostingsWriter(W3PostingsWriter):
+    """Collects a term's postings and writes them as one :func:`encode_postings` record."""
+
+    def start_postings(self, format_: formats.Format, terminfo: W3TermInfo) -> None:
+        self._format, self._terminfo = format_, terminfo
+        self._ids: list[int] = []
+        self._weights: list[float] = []
+        self._values: list[bytes] = []
+        self._lengths: list[int] = []
+
+    def add_posting(self, id_: int, weight: float, vbytes: bytes, length: int | None = None
+                    ) -> None:
+        self._ids.append(id_)
+        self._weights.append(weight)
+        self._values.append(vbytes)
+        if length:
+            self._lengths.append(length)
+
+    def finish_postings(self) -> W3TermInfo:
+        info, ids, weights = self._terminfo, self._ids, self._weights
+        info._weight, info._df = float(sum(weights)), len(ids)
+        info._maxweight = max(weights)
+        info._minid, info._maxid = ids[0], ids[-1]
+        if self._lengths:
+            info._minlength, info._maxlength = min(self._lengths), max(self._lengths)
+        offset = self._postfile.tell()
+        self._postfile.write(encode_postings(ids, weights, self._values, self._format))
+        info.set_extent(offset, self._postfile.tell() - offset)
+        self._terminfo = None
+        return info
+
+
+class SearchkitCodec(W3Codec):
+    """Whoosh 3's codec with :func:`encode_postings` records for the postings."""
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> CompactPostingsWriter:
+        return CompactPostingsWriter(dbfile, blocklimit=0, byteids=byteids)
+
+    def postings_reader(self, dbfile: Any, terminfo: W3TermInfo, format_: formats.Format,
+                        term: Any = None, scorer: Any = None) -> ArrayMatcher:
+        postings = decode_postings(read_record(dbfile, terminfo))
+        return ArrayMatcher(postings.ids.tolist(), postings.weights.tolist(),
+                            _Values(postings), format_, scorer=scorer, term=term,
+                            terminfo=terminfo)
+
+
+def read_record(dbfile: Any, terminfo: W3TermInfo) -> bytes:
+    """The record of a term from the postings file."""
+    offset, length = terminfo.extent()
+    if isinstance(length, tuple):  # whoosh3 3.54 keeps it as struct.unpack returned it
+        (length,) = length
+    return dbfile.get(offset, length)
+
+
+__all__ = ["ArrayMatcher", "CompactPostingsWriter", "PositionsFormat", "Postings",
+           "SearchkitCodec", "decode_postings", "encode_postings", "read_record"]

@@ -1,0 +1,165 @@
+"""The compact postings codec (searchkit.codec): records, matchers, and an index written with it."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh import formats, index, query
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.system import pack_uint
+
+from searchkit import SearchEngine, codec
+from searchkit.codec import ArrayMatcher, PositionsFormat, decode_postings, encode_postings
+from searchkit.index import make_schema
+
+POSITIONS = PositionsFormat()
+
+
+def _random_postings(rng: random.Random, count: int) -> tuple[list[int], list[list[int]]]:
+    ids = sorted(rng.sample(range(rng.choice([600, 70_000, 2**22])), count))
+    top = rng.choice([10, 300, 70_000, 2**20])
+    return ids, [sorted(rng.sample(range(top), rng.randint(0, 4))) for _ in ids]
+
+
+@pytest.mark.parametrize("count", [1, 2, 31, 32, 33, 500])
+def test_records_give_back_ids_weights_and_values(count: int) -> None:
+    rng = random.Random(count)
+    for _ in range(60):
+        ids, positions = _random_postings(rng, count)
+        weights = [float(len(p)) for p in positions]
+        cases = [
+            (POSITIONS, [POSITIONS.encode(p) for p in positions]),
+            (formats.Frequency(), [pack_uint(int(w)) for w in weights]),
+            (formats.Existence(), [b""] * count),
+            (None, [bytes(rng.randrange(256) for _ in range(rng.randint(0, 9))) for _ in ids]),
+        ]
+        for fmt, values in cases:
+            got = decode_postings(encode_postings(ids, weights, values, fmt))
+            assert got.ids.tolist() == ids
+            assert got.weights.tolist() == weights
+            cut = [got.positions[a:b].tobytes() if got.positions is not None else b""
+                   for a, b in zip(got.starts[:-1], got.starts[1:], strict=True)] \
+                if got.starts is not None else [b""] * count
+            assert cut == values
+
+
+def test_fractional_weights_and_positions_out_of_order_are_kept() -> None:
+    values = [POSITIONS.encode([9, 2]), POSITIONS.encode([4])]
+    got = decode_postings(encode_postings([1, 5], [0.5, 2.25], values, POSITIONS))
+    assert got.weights.tolist() == [0.5, 2.25]
+    first = got.positions[got.starts[0]:got.starts[1]].tobytes()
+    assert POSITIONS.decode_positions(first) == [9, 2]
+
+
+def test_small_and_large_ways_write_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(1)
+    samples = []
+    for _ in range(300):
+        ids, positions = _random_postings(rng, rng.randint(1, 32))
+        weights = [float(len(p)) if rng.random() < 0.7 else rng.choice([1.0, 3.0])
+                   for p in positions]
+        samples.append((ids, weights, [POSITIONS.encode(p) for p in positions]))
+    small = [encode_postings(*sample, POSITIONS) for sample in samples]
+    monkeypatch.setattr(codec, "_encode_small", lambda *args: None)
+    assert [encode_postings(*sample, POSITIONS) for sample in samples] == small
+
+
+def test_long_lists_are_deflated_to_a_fraction() -> None:
+    ids = list(range(0, 40_000, 3))
+    record = encode_postings(ids, [1.0] * len(ids), [b""] * len(ids), None)
+    assert len(record) < len(ids) // 20  # deltas of 3: byte planes deflate to almost nothing
+
+
+def test_damaged_record_is_refused() -> None:
+    record = encode_postings(list(range(0, 9000, 7)), [2.0] * 1286, [b""] * 1286, None)
+    with pytest.raises(Exception) as caught:
+        decode_postings(record[:-9])
+    assert isinstance(caught.value, (ValueError, __import__("zlib").error))
+
+
+def test_matcher_skips_by_bisection() -> None:
+    matcher = ArrayMatcher([2, 5, 9, 14, 30], [1.0] * 5)
+    matcher.skip_to(10)
+    assert matcher.id() == 14
+    matcher.skip_to(3)  # never backwards
+    assert matcher.id() == 14
+    matcher.skip_to(31)
+    assert not matcher.is_active()
+
+
+WORDS = ["الرئيس", "بوتين", "كيم", "موسكو", "زيارة", "الصواريخ", "النفط", "أسعار", "مجلس",
+         "الأمن", "القمة", "روسيا"]
+
+
+def _docs(seed: int, count: int) -> list[dict[str, str]]:
+    rng = random.Random(seed)
+    return [{"id": f"{seed}-{n}", "title": " ".join(rng.sample(WORDS, 2)),
+             "body": " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 80)))}
+            for n in range(count)]
+
+
+def test_phrases_match_adjacent_words_only(tmp_path: Path) -> None:
+    docs = _docs(1, 200)
+    with SearchEngine(tmp_path / "ix") as engine:
+        engine.add_documents(docs)
+        found = {hit.id for hit in engine.search('"مجلس الأمن"', limit=500).hits}
+    expected = {d["id"] for d in docs if "مجلس الأمن" in d["body"] or "مجلس الأمن" in d["title"]}
+    assert found == expected and expected
+
+
+def _all_postings(ix: index.Index) -> dict[tuple[str, bytes], list[tuple[str, float, bytes]]]:
+    """Every posting of the body fields, by stored document id (numbers change in a merge)."""
+    out = {}
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        stored = [fields["id"] for fields in reader.all_stored_fields()]
+        for field, text in reader.all_terms():
+            if field in ("body_exact", "body"):
+                m, found = reader.postings(field, text), []
+                while m.is_active():
+                    found.append((stored[m.id()], m.weight(), m.value() or b""))
+                    m.next()
+                out[field, text] = sorted(found)
+    return out
+
+
+def test_merging_segments_keeps_every_posting(tmp_path: Path) -> None:
+    with SearchEngine(tmp_path / "ix") as engine:
+        for seed in range(3):
+            engine.add_documents(_docs(seed, 60))
+    ix = index.open_dir(str(tmp_path / "ix"))
+    before = _all_postings(ix)
+    assert len(ix._segments()) == 3 and before
+    ix.optimize()  # Whoosh's merge reads our records and writes them again
+    assert len(ix._segments()) == 1
+    assert _all_postings(ix) == before
+    ix.close()
+
+
+def test_postings_take_under_half_of_whoosh_3s_bytes(tmp_path: Path) -> None:
+    docs = _docs(7, 400)
+    sizes = {}
+    for name, used in (("whoosh3", W3Codec()), ("searchkit", codec.SearchkitCodec())):
+        (tmp_path / name).mkdir()
+        ix = index.create_in(str(tmp_path / name), make_schema())
+        writer = ix.writer(codec=used, compound=False)
+        for doc in docs:
+            writer.add_document(title=doc["title"], title_exact=doc["title"],
+                                body=doc["body"], body_exact=doc["body"], id=doc["id"])
+        writer.commit()
+        sizes[name] = sum(p.stat().st_size for p in (tmp_path / name).glob("*.pst"))
+        with ix.searcher() as searcher:
+            hits = searcher.search(query.Phrase("body_exact", ["مجلس", "الامن"]), limit=None)
+            sizes[name + " hits"] = len(hits)
+        ix.close()
+    assert sizes["searchkit hits"] == sizes["whoosh3 hits"] > 0
+    assert sizes["searchkit"] < sizes["whoosh3"] / 2
+
+
+def test_positions_format_round_trip() -> None:
+    assert POSITIONS.decode_positions(POSITIONS.encode([0, 3, 70_000])) == [0, 3, 70_000]
+    assert POSITIONS.decode_frequency(POSITIONS.encode([1, 2])) == 2
+    assert np.frombuffer(POSITIONS.encode([5]), "<u4").tolist() == [5]
