@@ -27,13 +27,24 @@ import struct
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 from whoosh import formats
-from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter, W3TermInfo
+from whoosh.codec.base import FieldCursor
+from whoosh.codec.whoosh3 import (
+    W3Codec,
+    W3FieldWriter,
+    W3PostingsWriter,
+    W3TermInfo,
+    W3TermsReader,
+)
 from whoosh.matching import ListMatcher, ReadTooFar
+from whoosh.reading import CorruptIndexError, TermNotFound
+from whoosh.system import pack_ushort
+
+from .termdict import TermDict, TermDictWriter
 
 # Record header: flags, number of postings.
 _HEADER = struct.Struct("<BI")
@@ -280,42 +291,194 @@ class CompactPostingsWriter(W3PostingsWriter):
         self._ids: list[int] = []
         self._weights: list[float] = []
         self._values: list[bytes] = []
-        self._lengths: list[int] = []
 
     def add_posting(self, id_: int, weight: float, vbytes: bytes, length: int | None = None
                     ) -> None:
         self._ids.append(id_)
         self._weights.append(weight)
         self._values.append(vbytes)
-        if length:
-            self._lengths.append(length)
 
     def finish_postings(self) -> W3TermInfo:
-        info, ids, weights = self._terminfo, self._ids, self._weights
-        info._weight, info._df = float(sum(weights)), len(ids)
-        info._maxweight = max(weights)
-        info._minid, info._maxid = ids[0], ids[-1]
-        if self._lengths:
-            info._minlength, info._maxlength = min(self._lengths), max(self._lengths)
+        info = self._terminfo
+        info._df = len(self._ids)
         offset = self._postfile.tell()
-        self._postfile.write(encode_postings(ids, weights, self._values, self._format))
+        self._postfile.write(encode_postings(self._ids, self._weights, self._values,
+                                             self._format))
         info.set_extent(offset, self._postfile.tell() - offset)
         self._terminfo = None
         return info
 
 
+class CompactFieldWriter(W3FieldWriter):
+    """Whoosh 3's field writer with a :class:`~searchkit.termdict.TermDictWriter`."""
+
+    def __init__(self, codec: SearchkitCodec, storage: Any, segment: Any) -> None:
+        self._codec, self._storage, self._segment = codec, storage, segment
+        self._fieldname = self._fieldid = self._btext = self._fieldobj = self._format = None
+        self._fieldmap: dict[str, int] = {}
+        self._tindex = TermDictWriter(self._create_file(W3Codec.TERMS_EXT), self._fieldmap)
+        self._postfile = self._create_file(W3Codec.POSTS_EXT)
+        self._postwriter = None
+        self._infield = self.is_closed = False
+
+    def finish_term(self) -> None:
+        info = self._postwriter.finish_postings()
+        offset, length = info.extent()
+        self._tindex.add(pack_ushort(self._fieldid) + self._btext, info.doc_frequency(),
+                         offset, length)
+
+
+class CompactTermsReader(W3TermsReader):
+    """Whoosh's terms reader interface over a :class:`~searchkit.termdict.TermDict`."""
+
+    def __init__(self, codec: SearchkitCodec, dbfile: Any, length: int, postfile: Any) -> None:
+        self._codec, self._postfile = codec, postfile
+        try:
+            self._dict = TermDict(dbfile.get(0, length))
+        finally:
+            dbfile.close()
+        self._fieldmap = self._dict.fieldmap
+        self._fieldunmap = {number: name for name, number in self._fieldmap.items()}
+
+    def __contains__(self, term: Any) -> bool:
+        return self._dict.find(self._keycoder(*term)) is not None
+
+    def _keys_from(self, key: bytes) -> Iterator[tuple[int, tuple[str, bytes]]]:
+        for i, found in self._dict.keys_from(self._dict.first_at_or_after(key)):
+            yield i, self._keydecoder(found)
+
+    def cursor(self, fieldname: str, fieldobj: Any) -> TermCursor:
+        return TermCursor(self, fieldname, fieldobj)
+
+    def terms(self) -> Iterator[tuple[str, bytes]]:
+        return (term for _, term in self._keys_from(b""))
+
+    def terms_from(self, fieldname: str, prefix: bytes) -> Iterator[tuple[str, bytes]]:
+        return (term for _, term in self._keys_from(self._keycoder(fieldname, prefix)))
+
+    def items(self) -> Iterator[tuple[tuple[str, bytes], W3TermInfo]]:
+        return ((term, self.info_at(i)) for i, term in self._keys_from(b""))
+
+    def items_from(self, fieldname: str, prefix: bytes
+                   ) -> Iterator[tuple[tuple[str, bytes], W3TermInfo]]:
+        return ((term, self.info_at(i))
+                for i, term in self._keys_from(self._keycoder(fieldname, prefix)))
+
+    def info_at(self, i: int) -> W3TermInfo:
+        """Term ``i``'s statistics, from its postings record. Field lengths are not kept
+        per term: the bounds given (1 and 2**31) only loosen Whoosh's score bounds."""
+        info = W3TermInfo(minlength=1, maxlength=2**31)
+        info.set_extent(*self._dict.extent(i))
+        postings = decode_postings(read_record(self._postfile, info))
+        info._df = len(postings.ids)
+        if info._df:
+            info._weight = float(postings.weights.sum())
+            info._maxweight = float(postings.weights.max())
+            info._minid, info._maxid = int(postings.ids[0]), int(postings.ids[-1])
+        return info
+
+    def term_info(self, fieldname: str, tbytes: bytes) -> W3TermInfo:
+        found = self._dict.find(self._keycoder(fieldname, tbytes))
+        if found is None:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        return self.info_at(found)
+
+    def frequency(self, fieldname: str, tbytes: bytes) -> float:
+        found = self._dict.find(self._keycoder(fieldname, tbytes))
+        return 0.0 if found is None else self.info_at(found).weight()
+
+    def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
+        found = self._dict.find(self._keycoder(fieldname, tbytes))
+        return 0 if found is None else int(self._dict.dfs[found])
+
+    def matcher(self, fieldname: str, tbytes: bytes, format_: formats.Format,
+                scorer: Any = None) -> ArrayMatcher:
+        found = self._dict.find(self._keycoder(fieldname, tbytes))
+        if found is None:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        info = W3TermInfo(df=int(self._dict.dfs[found]))
+        info.set_extent(*self._dict.extent(found))
+        return self._codec.postings_reader(self._postfile, info, format_,
+                                           term=(fieldname, tbytes), scorer=scorer)
+
+    def record(self, fieldname: str, tbytes: bytes) -> bytes | None:
+        """The postings record of a term, or None when the segment has no such term."""
+        found = self._dict.find(self._keycoder(fieldname, tbytes))
+        if found is None:
+            return None
+        offset, length = self._dict.extent(found)
+        return self._postfile.get(offset, length)
+
+    def close(self) -> None:
+        self._postfile.close()
+
+
+class TermCursor(FieldCursor):
+    """Walks one field's terms in order (Whoosh's fuzzy matching uses it)."""
+
+    def __init__(self, terms: CompactTermsReader, fieldname: str, fieldobj: Any) -> None:
+        self._terms, self._fieldname, self._fieldobj = terms, fieldname, fieldobj
+        self._start = terms._dict.first_at_or_after(terms._keycoder(fieldname, b""))
+        self._at: int | None = self._start
+        self._text: Any = None
+        self.next()
+
+    def first(self) -> Any:
+        self._at = self._start
+        return self.next()
+
+    def find(self, term: Any) -> Any:
+        if not isinstance(term, bytes):
+            term = self._fieldobj.to_bytes(term)
+        self._at = self._terms._dict.first_at_or_after(
+            self._terms._keycoder(self._fieldname, term))
+        return self.next()
+
+    def next(self) -> Any:
+        self._text = None
+        if self._at is not None and self._at < self._terms._dict.count:
+            fieldname, text = self._terms._keydecoder(self._terms._dict.key(self._at))
+            if fieldname == self._fieldname:
+                self._current, self._at = self._at, self._at + 1
+                self._text = self._fieldobj.from_bytes(text)
+                return self._text
+        self._at = None
+        return None
+
+    def text(self) -> Any:
+        return self._text
+
+    def term_info(self) -> W3TermInfo | None:
+        return None if self._text is None else self._terms.info_at(self._current)
+
+    def is_valid(self) -> bool:
+        return self._text is not None
+
+
 class SearchkitCodec(W3Codec):
-    """Whoosh 3's codec with :func:`encode_postings` records for the postings."""
+    """Whoosh 3's codec with :func:`encode_postings` records for the postings and a
+    :class:`~searchkit.termdict.TermDict` for the terms."""
+
+    def field_writer(self, storage: Any, segment: Any) -> CompactFieldWriter:
+        return CompactFieldWriter(self, storage, segment)
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> CompactPostingsWriter:
         return CompactPostingsWriter(dbfile, blocklimit=0, byteids=byteids)
 
     def postings_reader(self, dbfile: Any, terminfo: W3TermInfo, format_: formats.Format,
                         term: Any = None, scorer: Any = None) -> ArrayMatcher:
-        postings = decode_postings(read_record(dbfile, terminfo))
+        try:
+            postings = decode_postings(read_record(dbfile, terminfo))
+        except (ValueError, struct.error, zlib.error) as exc:
+            raise CorruptIndexError(f"damaged postings of {term} ({exc})") from None
         return ArrayMatcher(postings.ids.tolist(), postings.weights.tolist(),
                             _Values(postings), format_, scorer=scorer, term=term,
                             terminfo=terminfo)
+
+    def terms_reader(self, storage: Any, segment: Any) -> CompactTermsReader:
+        name = segment.make_filename(self.TERMS_EXT)
+        return CompactTermsReader(self, storage.open_file(name), storage.file_length(name),
+                                  segment.open_file(storage, self.POSTS_EXT))
 
 
 def read_record(dbfile: Any, terminfo: W3TermInfo) -> bytes:
@@ -326,5 +489,6 @@ def read_record(dbfile: Any, terminfo: W3TermInfo) -> bytes:
     return dbfile.get(offset, length)
 
 
-__all__ = ["ArrayMatcher", "CompactPostingsWriter", "PositionsFormat", "Postings",
-           "SearchkitCodec", "decode_postings", "encode_postings", "read_record"]
+__all__ = ["ArrayMatcher", "CompactFieldWriter", "CompactPostingsWriter", "CompactTermsReader",
+           "PositionsFormat", "Postings", "SearchkitCodec", "TermCursor", "decode_postings",
+           "encode_postings", "read_record"]

@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.columns import VarBytesColumn
-from whoosh.reading import IndexReader, TermNotFound
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from .codec import decode_postings, read_record
+from .codec import decode_postings
 from .errors import IndexCorruptError
 
 # Field length as Whoosh stores it (one byte, logarithmic) -> the length it stands for.
@@ -89,13 +89,14 @@ def read_postings(reader: IndexReader, field: str, text: str) -> Postings:
     Deleted documents are included (as in Whoosh's statistics); callers mask them. The
     term's record is read and decoded straight from the postings file (no matcher).
     """
-    terms = reader._terms
     try:
-        info = terms.term_info(field, reader.schema[field].to_bytes(text))
-    except (TermNotFound, KeyError):
+        record = reader._terms.record(field, reader.schema[field].to_bytes(text))
+    except KeyError:  # not a field of the schema
+        return _EMPTY
+    if record is None:
         return _EMPTY
     try:
-        postings = decode_postings(read_record(terms._postfile, info))
+        postings = decode_postings(record)
     except (ValueError, TypeError, struct.error, zlib.error) as exc:
         raise IndexCorruptError(
             f"damaged postings of {field}:{text} in segment {reader.segment().segment_id()} "

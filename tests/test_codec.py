@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 from pathlib import Path
 
@@ -9,11 +10,13 @@ import numpy as np
 import pytest
 from whoosh import formats, index, query
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.reading import CorruptIndexError
 from whoosh.system import pack_uint
 
 from searchkit import SearchEngine, codec
 from searchkit.codec import ArrayMatcher, PositionsFormat, decode_postings, encode_postings
 from searchkit.index import make_schema
+from searchkit.termdict import TermDict, TermDictWriter
 
 POSITIONS = PositionsFormat()
 
@@ -139,24 +142,94 @@ def test_merging_segments_keeps_every_posting(tmp_path: Path) -> None:
     ix.close()
 
 
-def test_postings_take_under_half_of_whoosh_3s_bytes(tmp_path: Path) -> None:
-    docs = _docs(7, 400)
-    sizes = {}
+@pytest.fixture(scope="module")
+def twin_indexes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, index.Index]:
+    """The same 400 documents in two indexes: Whoosh 3's codec and ours."""
+    docs, root = _docs(7, 400), tmp_path_factory.mktemp("twins")
+    made = {}
     for name, used in (("whoosh3", W3Codec()), ("searchkit", codec.SearchkitCodec())):
-        (tmp_path / name).mkdir()
-        ix = index.create_in(str(tmp_path / name), make_schema())
+        (root / name).mkdir()
+        ix = made[name] = index.create_in(str(root / name), make_schema())
         writer = ix.writer(codec=used, compound=False)
         for doc in docs:
             writer.add_document(title=doc["title"], title_exact=doc["title"],
                                 body=doc["body"], body_exact=doc["body"], id=doc["id"])
         writer.commit()
-        sizes[name] = sum(p.stat().st_size for p in (tmp_path / name).glob("*.pst"))
+    return made
+
+
+def _size(ix: index.Index, pattern: str) -> int:
+    return sum(p.stat().st_size for p in Path(ix.storage.folder).glob(pattern))
+
+
+def test_index_takes_under_half_of_whoosh_3s_bytes(twin_indexes: dict[str, index.Index]
+                                                   ) -> None:
+    ours, theirs = twin_indexes["searchkit"], twin_indexes["whoosh3"]
+    assert _size(ours, "*.pst") < _size(theirs, "*.pst") / 2
+    assert _size(ours, "*.trm") < _size(theirs, "*.trm") / 2
+
+
+def test_readers_answer_as_whoosh_3s_do(twin_indexes: dict[str, index.Index]) -> None:
+    answers = {}
+    for name, ix in twin_indexes.items():
         with ix.searcher() as searcher:
-            hits = searcher.search(query.Phrase("body_exact", ["مجلس", "الامن"]), limit=None)
-            sizes[name + " hits"] = len(hits)
-        ix.close()
-    assert sizes["searchkit hits"] == sizes["whoosh3 hits"] > 0
-    assert sizes["searchkit"] < sizes["whoosh3"] / 2
+            reader = searcher.reader()
+            terms = list(reader.all_terms())
+            answers[name] = {
+                "terms": terms,
+                "stats": [(reader.doc_frequency(*t), reader.frequency(*t)) for t in terms],
+                "postings": [(list(reader.postings(*t).all_ids()), _walk(reader.postings(*t)))
+                             for t in terms[::7]],
+                "prefix": list(reader.expand_prefix("body_exact", "ال")),
+                "fuzzy": sorted(reader.terms_within("body_exact", "الامم", 1)),
+                "from": [(term, info.doc_frequency(), info.weight(), info.max_weight(),
+                          info.min_id(), info.max_id())
+                         for (term, info), _ in zip(reader.iter_from("body", "م"), range(5),
+                                                    strict=False)],
+                "missing": (reader.doc_frequency("body", "غائب"), ("body", b"x") in reader),
+                "phrase": len(searcher.search(
+                    query.Phrase("body_exact", ["مجلس", "الامن"]), limit=None)),
+            }
+    assert answers["searchkit"] == answers["whoosh3"]
+    assert answers["searchkit"]["phrase"] > 0 and answers["searchkit"]["fuzzy"]
+
+
+def _walk(m: object) -> list[tuple[float, bytes]]:
+    out = []
+    while m.is_active():  # type: ignore[attr-defined]
+        out.append((m.weight(), m.value_as("frequency")))  # type: ignore[attr-defined]
+        m.next()  # type: ignore[attr-defined]
+    return out
+
+
+def test_damaged_term_dictionary_is_refused() -> None:
+    with pytest.raises(CorruptIndexError):
+        TermDict(b"SKT1" + b"\0" * 40)
+
+
+def test_term_dictionary_finds_every_key_and_walks_in_order() -> None:
+    class Kept(io.BytesIO):
+        def close(self) -> None:
+            pass
+
+    rng = random.Random(3)
+    keys = sorted({bytes(rng.randrange(256) for _ in range(rng.randint(1, 12)))
+                   for _ in range(5000)})
+    out, offset = Kept(), 10
+    writer = TermDictWriter(out, {"f": 0})
+    for n, key in enumerate(keys):
+        writer.add(key, n + 1, offset, n % 300)
+        offset += n % 300
+    writer.close()
+    terms = TermDict(out.getvalue())
+    assert [terms.find(k) for k in keys] == list(range(len(keys)))
+    assert terms.find(b"\xff" * 13) is None
+    assert terms.extent(7) == (10 + sum(n % 300 for n in range(7)), 7)
+    assert int(terms.dfs[99]) == 100
+    probe = keys[1234][:-1] + b"\0"
+    assert terms.first_at_or_after(probe) == sum(k < probe for k in keys)
+    with pytest.raises(ValueError):
+        writer.add(b"\0", 1, offset, 1)  # out of order
 
 
 def test_positions_format_round_trip() -> None:
