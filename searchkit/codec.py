@@ -364,13 +364,17 @@ class CompactTermsReader(W3TermsReader):
         return ((term, self.info_at(i))
                 for i, term in self._keys_from(self._keycoder(fieldname, prefix)))
 
-    def info_at(self, i: int) -> W3TermInfo:
-        """Term ``i``'s statistics, from its postings record. Field lengths are not kept
+    def _bare_info(self, i: int) -> W3TermInfo:
+        """Term ``i``'s record extent and document frequency. Field lengths are not kept
         per term: the bounds given (1 and 2**31) only loosen Whoosh's score bounds."""
-        info = W3TermInfo(minlength=1, maxlength=2**31)
+        info = W3TermInfo(df=int(self._dict.dfs[i]), minlength=1, maxlength=2**31)
         info.set_extent(*self._dict.extent(i))
+        return info
+
+    def info_at(self, i: int) -> W3TermInfo:
+        """Term ``i``'s statistics, from its postings record."""
+        info = self._bare_info(i)
         postings = decode_postings(read_record(self._postfile, info))
-        info._df = len(postings.ids)
         if info._df:
             info._weight = float(postings.weights.sum())
             info._maxweight = float(postings.weights.max())
@@ -396,9 +400,7 @@ class CompactTermsReader(W3TermsReader):
         found = self._dict.find(self._keycoder(fieldname, tbytes))
         if found is None:
             raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
-        info = W3TermInfo(df=int(self._dict.dfs[found]))
-        info.set_extent(*self._dict.extent(found))
-        return self._codec.postings_reader(self._postfile, info, format_,
+        return self._codec.postings_reader(self._postfile, self._bare_info(found), format_,
                                            term=(fieldname, tbytes), scorer=scorer)
 
     def record(self, fieldname: str, tbytes: bytes) -> bytes | None:
