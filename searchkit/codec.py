@@ -42,7 +42,7 @@ from whoosh.codec.whoosh3 import (
 )
 from whoosh.matching import ListMatcher, ReadTooFar
 from whoosh.reading import CorruptIndexError, TermNotFound
-from whoosh.system import pack_ushort
+from whoosh.system import pack_uint, pack_ushort
 
 from .termdict import TermDict, TermDictWriter
 
@@ -56,12 +56,23 @@ _BIG_UINT = np.dtype(">u4")  # Whoosh's pack_uint, the value of a Frequency post
 
 
 class PositionsFormat(formats.Positions):
-    """Whoosh's positions format with values as little-endian uint32 arrays (not pickles).
+    """Whoosh's positions format with values as little-endian uint32 arrays (not pickles),
+    indexing through the analyzer's per-word memo when it has one.
 
     >>> fmt = PositionsFormat()
     >>> fmt.decode_positions(fmt.encode([2, 7]))
     [2, 7]
     """
+
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any
+                    ) -> Iterator[tuple[str, int, float, bytes]]:
+        term_positions = getattr(analyzer, "term_positions", None)  # ArabicAnalyzer's
+        if term_positions is None:
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        boost = self.field_boost
+        for term, found in term_positions(value).items():
+            yield term, len(found), len(found) * boost, array("I", found).tobytes()
 
     def encode(self, poslist: Any) -> bytes:
         return array("I", poslist).tobytes()
@@ -71,6 +82,21 @@ class PositionsFormat(formats.Positions):
 
     def decode_frequency(self, valuestring: bytes) -> int:
         return len(valuestring) // 4
+
+
+class FrequencyFormat(formats.Frequency):
+    """Whoosh's frequency format, indexing through the analyzer's per-word memo when it
+    has one."""
+
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any
+                    ) -> Iterator[tuple[str, int, float, bytes]]:
+        term_positions = getattr(analyzer, "term_positions", None)  # ArabicAnalyzer's
+        if term_positions is None:
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        boost = self.field_boost
+        for term, found in term_positions(value).items():
+            yield term, len(found), len(found) * boost, pack_uint(len(found))
 
 
 class Postings(NamedTuple):
@@ -117,9 +143,9 @@ def _put_ints(parts: list[bytes], values: list[int]) -> None:
     parts.extend(bytes((v >> shift) & 255 for v in values) for shift in range(0, 8 << code, 8))
 
 
-def _encode_small(ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes],
+def _encode_small(ids: list[int], weights: list[float], lengths: list[int], data: bytes,
                   fmt: formats.Format | None) -> bytes | None:
-    """:func:`encode_postings` of a few postings (most terms), in plain Python; None to
+    """:func:`encode_values` of a few postings (most terms), in plain Python; None to
     take the numpy way (weights that are not whole numbers, positions out of order)."""
     flags, parts = 0, []
     _put_ints(parts, [b - a for a, b in zip([0, *ids], ids, strict=False)])
@@ -129,10 +155,9 @@ def _encode_small(ids: Sequence[int], weights: Sequence[float], values: Sequence
             return None
         flags |= _WEIGHTS
         _put_ints(parts, counts)
-    joined = b"".join(values)
     if isinstance(fmt, PositionsFormat):
-        positions = array("I", joined).tolist()
-        lengths = [len(v) // 4 for v in values]
+        positions = array("I", data).tolist()
+        lengths = [n // 4 for n in lengths]
         steps, at = [], 0
         for length in lengths:
             previous = 0
@@ -147,22 +172,34 @@ def _encode_small(ids: Sequence[int], weights: Sequence[float], values: Sequence
             flags |= _RAW_VALUES
             _put_ints(parts, lengths)
         _put_ints(parts, steps)
-    elif joined:
-        if joined == b"".join(c.to_bytes(4, "big") for c in counts):
+    elif data:
+        if data == b"".join(c.to_bytes(4, "big") for c in counts):
             flags |= _FREQUENCIES
         else:
             flags |= _RAW_VALUES
-            _put_ints(parts, [len(v) for v in values])
-            parts.append(joined)
+            _put_ints(parts, lengths)
+            parts.append(data)
     return _finish(flags, len(ids), b"".join(parts))
 
 
 def encode_postings(ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes],
                     fmt: formats.Format | None) -> bytes:
-    """One term's postings (ascending ids) as a record; ``fmt`` is the field's format."""
+    """One term's postings (ascending ids, each posting's value) as a record; ``fmt`` is
+    the field's format."""
+    return encode_values(ids, weights, [len(v) for v in values], b"".join(values), fmt)
+
+
+def encode_values(ids: Sequence[int] | np.ndarray, weights: Sequence[float] | np.ndarray,
+                  lengths: Sequence[int] | np.ndarray, data: bytes,
+                  fmt: formats.Format | None) -> bytes:
+    """:func:`encode_postings` with the values end to end in ``data``, each ``lengths``
+    bytes long."""
     count = len(ids)
-    if count <= _SMALL and (record := _encode_small(ids, weights, values, fmt)):
-        return record
+    if count <= _SMALL:
+        record = _encode_small(*(list(a) if isinstance(a, list) else np.asarray(a).tolist()
+                                 for a in (ids, weights, lengths)), data, fmt)
+        if record:
+            return record
     ids_arr = np.asarray(ids, np.int64)
     flags, parts = 0, []
     _put(parts, _narrow(np.diff(ids_arr, prepend=0)))
@@ -171,23 +208,22 @@ def encode_postings(ids: Sequence[int], weights: Sequence[float], values: Sequen
         flags |= _WEIGHTS
         whole = (weights_arr == np.round(weights_arr)).all() and weights_arr.min() >= 0
         _put(parts, _narrow(weights_arr.astype(np.int64)) if whole else weights_arr)
-    steps = _position_steps(values) if isinstance(fmt, PositionsFormat) else None
+    lengths_arr = np.asarray(lengths, np.int64)
+    steps = _position_steps(lengths_arr // 4, data) if isinstance(fmt, PositionsFormat) \
+        else None
     if steps is not None:
         flags |= _POSITIONS
-        lengths, deltas = steps
-        if not (lengths == weights_arr).all():
+        if not (lengths_arr // 4 == weights_arr).all():
             flags |= _RAW_VALUES  # counts are not the weights: store them
-            _put(parts, _narrow(lengths))
-        _put(parts, _narrow(deltas))
-    elif any(values):
-        joined = b"".join(values)
-        if len(joined) == 4 * count and (
-                np.frombuffer(joined, _BIG_UINT) == weights_arr).all():
+            _put(parts, _narrow(lengths_arr // 4))
+        _put(parts, _narrow(steps))
+    elif data:
+        if len(data) == 4 * count and (np.frombuffer(data, _BIG_UINT) == weights_arr).all():
             flags |= _FREQUENCIES  # Whoosh's Frequency format: each value is its weight
         else:
             flags |= _RAW_VALUES
-            _put(parts, _narrow(np.fromiter(map(len, values), np.int64, count)))
-            parts.append(joined)
+            _put(parts, _narrow(lengths_arr))
+            parts.append(data)
     return _finish(flags, count, b"".join(parts))
 
 
@@ -200,15 +236,15 @@ def _finish(flags: int, count: int, body: bytes) -> bytes:
     return _HEADER.pack(flags, count) + body
 
 
-def _position_steps(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
-    """The counts and positions of :class:`PositionsFormat` values, as steps: each
-    posting's first position, then the differences; None if some are not ascending."""
-    lengths = np.fromiter(map(len, values), np.int64, len(values)) // 4
-    positions = np.frombuffer(b"".join(values), "<u4").astype(np.int64)
+def _position_steps(counts: np.ndarray, data: bytes) -> np.ndarray | None:
+    """:class:`PositionsFormat` values (``counts`` positions each, end to end in ``data``)
+    as steps: each posting's first position, then the differences; None if some are not
+    ascending."""
+    positions = np.frombuffer(data, "<u4").astype(np.int64)
     steps = np.diff(positions, prepend=0)
-    firsts = (np.cumsum(lengths) - lengths)[lengths > 0]
+    firsts = (np.cumsum(counts) - counts)[counts > 0]
     steps[firsts] = positions[firsts]
-    return None if (steps < 0).any() else (lengths, steps)
+    return None if (steps < 0).any() else steps
 
 
 def decode_postings(record: bytes) -> Postings:
@@ -326,6 +362,13 @@ class CompactFieldWriter(W3FieldWriter):
         offset, length = info.extent()
         self._tindex.add(pack_ushort(self._fieldid) + self._btext, info.doc_frequency(),
                          offset, length)
+
+    def add_record(self, tbytes: bytes, df: int, record: bytes) -> None:
+        """Add a term of the current field with its postings already encoded (terms in
+        byte order)."""
+        offset = self._postfile.tell()
+        self._postfile.write(record)
+        self._tindex.add(pack_ushort(self._fieldid) + tbytes, df, offset, len(record))
 
 
 class CompactTermsReader(W3TermsReader):

@@ -29,10 +29,11 @@ from .analysis import (
     exact_analyzer,
     stem_analyzer,
 )
-from .codec import PositionsFormat, SearchkitCodec
+from .codec import FrequencyFormat, PositionsFormat, SearchkitCodec
 from .documents import Document
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError
 from .lock import DEFAULT_WAIT, WriteLock
+from .writer import MultiWriter, SegmentWriter
 
 FORMAT_VERSION = 3
 META_FILE = "searchkit.json"
@@ -51,9 +52,9 @@ def make_schema(options: AnalysisOptions = DEFAULT_OPTIONS) -> Schema:
     stemmed, exact = stem_analyzer(options), exact_analyzer(options)
     return Schema(
         id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=stemmed, stored=True, phrase=False),
+        title=_counted(TEXT(analyzer=stemmed, stored=True, phrase=False)),
         title_exact=_positional(TEXT(analyzer=exact)),
-        body=TEXT(analyzer=stemmed, phrase=False),
+        body=_counted(TEXT(analyzer=stemmed, phrase=False)),
         body_exact=_positional(TEXT(analyzer=exact)),
         body_z=STORED(),
         date=DATETIME(stored=True, sortable=True),
@@ -69,6 +70,11 @@ def make_schema(options: AnalysisOptions = DEFAULT_OPTIONS) -> Schema:
 
 def _positional(field: TEXT) -> TEXT:
     field.format = PositionsFormat(field_boost=field.format.field_boost)
+    return field
+
+
+def _counted(field: TEXT) -> TEXT:
+    field.format = FrequencyFormat(field_boost=field.format.field_boost)
     return field
 
 
@@ -144,23 +150,22 @@ def create_index(path: Path, options: AnalysisOptions = DEFAULT_OPTIONS) -> Inde
 
 
 def writer(ix: Index, timeout: float = 0.0, procs: int = 1) -> IndexWriter:
-    """Whoosh's writer for ``ix``, writing postings with
-    :class:`~searchkit.codec.SearchkitCodec`; :class:`IndexLockedError` if another process
+    """A writer for ``ix`` (:class:`~searchkit.writer.SegmentWriter`, postings written by
+    :class:`~searchkit.codec.SearchkitCodec`); :class:`IndexLockedError` if another process
     holds Whoosh's own lock after ``timeout`` seconds. Take
     :class:`~searchkit.lock.WriteLock` first: it waits for other searchkit writers and
     names them.
 
     With ``procs`` > 1, documents are analyzed in that many spawned processes, each writing
-    its own segment (Whoosh's multiprocessing writer): about 1.7x faster on two cores.
+    its own segment (:class:`~searchkit.writer.MultiWriter`).
     """
     # Segment files stay separate (not one compound file): Whoosh copies a compound file's
     # parts into memory when it opens them, which made opening a 50k-article index take 1 s.
-    options: dict[str, Any] = {"timeout": timeout, "limitmb": 256, "compound": False,
-                               "codec": SearchkitCodec()}
-    if procs > 1:
-        options.update(procs=procs, multisegment=True, start_method="spawn")
+    options: dict[str, Any] = {"timeout": timeout, "compound": False, "codec": SearchkitCodec()}
     try:
-        return ix.writer(**options)
+        if procs > 1:
+            return MultiWriter(ix, procs=procs, **options)
+        return SegmentWriter(ix, **options)
     except LockError:
         raise IndexLockedError(
             f"{ix.storage.folder}: another process is writing to this index; try again later"

@@ -236,3 +236,59 @@ def test_positions_format_round_trip() -> None:
     assert POSITIONS.decode_positions(POSITIONS.encode([0, 3, 70_000])) == [0, 3, 70_000]
     assert POSITIONS.decode_frequency(POSITIONS.encode([1, 2])) == 2
     assert np.frombuffer(POSITIONS.encode([5]), "<u4").tolist() == [5]
+
+
+def test_array_pool_writes_the_same_files_as_whoosh_s_writer(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from whoosh.writing import SegmentWriter as WhooshSegmentWriter
+
+    from searchkit.documents import Document
+    from searchkit.index import document_fields
+    from searchkit.writer import SegmentWriter
+
+    docs = [Document(id=d["id"], title=d["title"], body=d["body"], source="src",
+                     date=datetime(2018, 1 + n % 12, 1), path=f"a/{n}.txt")
+            for n, d in enumerate(_docs(11, 150))]
+    files = {}
+    for name, cls in (("whoosh", WhooshSegmentWriter), ("ours", SegmentWriter)):
+        (tmp_path / name).mkdir()
+        ix = index.create_in(str(tmp_path / name), make_schema())
+        writer = cls(ix, codec=codec.SearchkitCodec(), compound=False)
+        for doc in docs:
+            writer.add_document(**document_fields(doc))
+        writer.commit()
+        files[name] = {p.suffix: p.read_bytes() for p in (tmp_path / name).glob("*.*")
+                       if p.suffix in (".pst", ".trm")}
+        ix.close()
+    assert files["ours"] == files["whoosh"] and len(files["ours"]) == 2
+
+
+def test_array_pool_sorts_postings_added_out_of_order() -> None:
+    from searchkit.writer import TermPool
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.records: list[tuple[str, bytes, int, bytes]] = []
+
+        def start_field(self, fieldname: str, fieldobj: object) -> None:
+            self.field = fieldname
+
+        def add_record(self, tbytes: bytes, df: int, record: bytes) -> None:
+            self.records.append((self.field, tbytes, df, record))
+
+        def finish_field(self) -> None:
+            pass
+
+    pool, schema = TermPool(), make_schema()
+    for docnum in (5, 1, 9, 3):
+        pool.add(("body_exact", b"b", docnum, 2.0, POSITIONS.encode([docnum, docnum + 4])))
+        pool.add(("body_exact", b"a", docnum, 1.0, POSITIONS.encode([docnum])))
+    pool.add(("id", b"x", 2, 1.0, b""))
+    out = Recorder()
+    pool.write(schema, out)  # type: ignore[arg-type]
+    assert [(f, t, df) for f, t, df, _ in out.records] == [
+        ("body_exact", b"a", 4), ("body_exact", b"b", 4), ("id", b"x", 1)]
+    got = decode_postings(out.records[1][3])
+    assert got.ids.tolist() == [1, 3, 5, 9]
+    assert got.positions.tolist() == [1, 5, 3, 7, 5, 9, 9, 13]

@@ -15,7 +15,9 @@ import paths because Whoosh pickles them into the index schema.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from whoosh.analysis.analyzers import CompositeAnalyzer
 
@@ -42,6 +44,7 @@ __all__ = [
     "STOP_WORDS",
     "WORD_PATTERN",
     "AnalysisOptions",
+    "ArabicAnalyzer",
     "ArabicStemFilter",
     "ArabicStopFilter",
     "ArabicTokenizer",
@@ -81,19 +84,54 @@ class AnalysisOptions:
 DEFAULT_OPTIONS = AnalysisOptions()
 
 
-def exact_analyzer(options: AnalysisOptions = DEFAULT_OPTIONS) -> CompositeAnalyzer:
+class ArabicAnalyzer(CompositeAnalyzer):
+    """Whoosh's chain of an :class:`ArabicTokenizer` and per-token filters, plus
+    :meth:`term_positions` for indexing, which runs the filters once per distinct word.
+
+    Every filter here maps one token to its terms without looking at its neighbours, so a
+    word's terms are the same wherever it stands.
+
+    >>> analyzer = ArabicAnalyzer(ArabicTokenizer(), NormalizeFilter(), ArabicStopFilter())
+    >>> analyzer.term_positions("ذهب إلى المدرسةِ ثم ذهب")
+    {'ذهب': [0, 4], 'المدرسه': [2]}
+    """
+
+    # Distinct words whose terms are kept; past this the memo starts again.
+    MEMO_WORDS = 300_000
+
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """Each term of ``value`` (as the chain gives them) with the positions of the
+        words it came from."""
+        memo: dict[str, tuple[str, ...]] = self.__dict__.setdefault("_memo", {})
+        positions: defaultdict[str, list[int]] = defaultdict(list)
+        for position, word in enumerate(WORD_PATTERN.findall(value)):
+            terms = memo.get(word)
+            if terms is None:
+                if len(memo) >= self.MEMO_WORDS:
+                    memo.clear()
+                terms = memo[word] = tuple(t.text for t in self(word, tokenize=False))
+            for term in terms:
+                positions[term].append(position)
+        return dict(positions)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What Whoosh pickles into the schema: the chain, not the memo."""
+        return {"items": self.items}
+
+
+def exact_analyzer(options: AnalysisOptions = DEFAULT_OPTIONS) -> ArabicAnalyzer:
     """Tokenize, normalize and drop stop words (the *exact* fields)."""
     stop = ArabicStopFilter() if options.stopwords else ArabicStopFilter(stoplist=())
-    return ArabicTokenizer() | NormalizeFilter() | stop
+    return ArabicAnalyzer(ArabicTokenizer(), NormalizeFilter(), stop)
 
 
-def stem_analyzer(options: AnalysisOptions = DEFAULT_OPTIONS) -> CompositeAnalyzer:
+def stem_analyzer(options: AnalysisOptions = DEFAULT_OPTIONS) -> ArabicAnalyzer:
     """:func:`exact_analyzer` followed by hamza folding and light stemming."""
     if not options.stem:
         return exact_analyzer(options)
-    return exact_analyzer(options) | ArabicStemFilter(
+    return ArabicAnalyzer(exact_analyzer(options), ArabicStemFilter(
         lexicon=options.lexicon, expand=options.expand, roots=options.roots
-    )
+    ))
 
 
 _STEM = stem_analyzer()
