@@ -138,7 +138,10 @@ def _take(raw: memoryview, at: int, count: int) -> tuple[np.ndarray, int]:
 def _put_ints(parts: list[bytes], values: list[int]) -> None:
     """:func:`_put` for a few non-negative ints, without numpy's per-call cost."""
     top = max(values, default=0)
-    code = 0 if top < 2**8 else 1 if top < 2**16 else 2
+    if top < 2**8:
+        parts += (b"\0", bytes(values))
+        return
+    code = 1 if top < 2**16 else 2
     parts.append(bytes((code,)))
     parts.extend(bytes((v >> shift) & 255 for v in values) for shift in range(0, 8 << code, 8))
 

@@ -33,7 +33,7 @@ from .codec import FrequencyFormat, PositionsFormat, SearchkitCodec
 from .documents import Document
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError
 from .lock import DEFAULT_WAIT, WriteLock
-from .writer import MultiWriter, SegmentWriter
+from .writer import MultiWriter, SegmentWriter, Workers
 
 FORMAT_VERSION = 3
 META_FILE = "searchkit.json"
@@ -149,27 +149,34 @@ def create_index(path: Path, options: AnalysisOptions = DEFAULT_OPTIONS) -> Inde
     return whoosh_index.create_in(str(path), make_schema(options))
 
 
-def writer(ix: Index, timeout: float = 0.0, procs: int = 1) -> IndexWriter:
+# Segment files stay separate (not one compound file): Whoosh copies a compound file's parts
+# into memory when it opens them, which made opening a 50k-article index take 1 s.
+_WRITER_OPTIONS: dict[str, Any] = {"compound": False, "codec": SearchkitCodec()}
+
+
+def writer(ix: Index, timeout: float = 0.0, workers: Workers | None = None) -> IndexWriter:
     """A writer for ``ix`` (:class:`~searchkit.writer.SegmentWriter`, postings written by
     :class:`~searchkit.codec.SearchkitCodec`); :class:`IndexLockedError` if another process
     holds Whoosh's own lock after ``timeout`` seconds. Take
     :class:`~searchkit.lock.WriteLock` first: it waits for other searchkit writers and
     names them.
 
-    With ``procs`` > 1, documents are analyzed in that many spawned processes, each writing
-    its own segment (:class:`~searchkit.writer.MultiWriter`).
+    With ``workers`` (:func:`start_workers`), documents are analyzed and written by those
+    processes (:class:`~searchkit.writer.MultiWriter`).
     """
-    # Segment files stay separate (not one compound file): Whoosh copies a compound file's
-    # parts into memory when it opens them, which made opening a 50k-article index take 1 s.
-    options: dict[str, Any] = {"timeout": timeout, "compound": False, "codec": SearchkitCodec()}
     try:
-        if procs > 1:
-            return MultiWriter(ix, procs=procs, **options)
-        return SegmentWriter(ix, **options)
+        if workers is not None:
+            return MultiWriter(ix, workers, timeout=timeout, **_WRITER_OPTIONS)
+        return SegmentWriter(ix, timeout=timeout, **_WRITER_OPTIONS)
     except LockError:
         raise IndexLockedError(
             f"{ix.storage.folder}: another process is writing to this index; try again later"
         ) from None
+
+
+def start_workers(ix: Index, procs: int) -> Workers:
+    """``procs`` writer processes for :func:`writer`; close them when done."""
+    return Workers(ix.storage, ix.indexname, procs, _WRITER_OPTIONS)
 
 
 def document_fields(doc: Document) -> dict[str, Any]:

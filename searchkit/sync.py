@@ -12,8 +12,9 @@ Documents are written in batches, each its own commit: Ctrl-C or a crash leaves 
 the last commit, and the next run picks up the files that were not committed yet.
 
 Files are read and parsed in a pool of ``procs`` worker processes (spawned, not forked: the
-caller may run threads, such as a progress bar); analysis and writing happen in this process
-through the index's single writer.
+caller may run threads, such as a progress bar). With enough to index, analysis and writing
+run in ``procs`` writer processes too (:class:`~searchkit.writer.Workers`), kept for the whole
+run, each writing a segment per batch; deletions and commits happen in this process.
 """
 
 from __future__ import annotations
@@ -218,11 +219,11 @@ class _Batches:
                  state: dict[str, FileState], size: int, procs: int) -> None:
         self.ix, self.index_dir, self.root, self.size = ix, index_dir, root, size
         self.state = state
-        self.procs = procs
         self.pending: dict[str, FileState | None] = {}
         self.count = 0
         self.dirty = False
-        self.writer = idx.writer(ix, procs=procs)
+        self.workers = idx.start_workers(ix, procs) if procs > 1 else None
+        self.writer = idx.writer(ix, workers=self.workers)
 
     def delete(self, rel: str) -> None:
         self.writer.delete_by_term("path", rel)
@@ -239,7 +240,7 @@ class _Batches:
         self.pending[rel] = state
         if self.count >= self.size:
             self.commit()
-            self.writer = idx.writer(self.ix, procs=self.procs)
+            self.writer = idx.writer(self.ix, workers=self.workers)
 
     def commit(self) -> None:
         if self.dirty:
@@ -256,7 +257,13 @@ class _Batches:
         save_state(self.index_dir, self.root, self.state)
 
     def cancel(self) -> None:
+        self.close()
         self.writer.cancel()
+
+    def close(self) -> None:
+        """Stop the writer processes, if any."""
+        if self.workers is not None:
+            self.workers.close()
 
 
 def sync_folder(ix: Index, index_dir: Path, folder: Path, *, procs: int | None = None,
@@ -333,7 +340,10 @@ def _sync(ix: Index, index_dir: Path, folder: Path, *, procs: int | None,
     except BaseException:
         batches.cancel()
         raise
-    batches.commit()
+    try:
+        batches.commit()
+    finally:
+        batches.close()
     report.seconds = time.monotonic() - started
     return report
 

@@ -6,99 +6,189 @@ each field's postings as parallel arrays (term number, document, weight, value b
 when the segment is written, groups them by term with numpy and hands each term's postings
 to the field writer as one :func:`~searchkit.codec.encode_values` record.
 
-:class:`SegmentWriter` is Whoosh's segment writer with this pool; :class:`MultiWriter` is
-Whoosh's multiprocessing writer (one segment per process) whose processes use it.
+:class:`SegmentWriter` is Whoosh's segment writer with this pool. :class:`MultiWriter` hands
+documents to :class:`Workers`, processes kept across commits that each write segments with
+a :class:`SegmentWriter`.
 """
 
 from __future__ import annotations
 
-import pickle
+import multiprocessing
+import queue as queue_module
+import signal
 from array import array
 from typing import Any
 
 import numpy as np
 from whoosh.fields import Schema
 from whoosh.filedb.filestore import Storage
-from whoosh.multiproc import MpWriter
 from whoosh.writing import SegmentWriter as WhooshSegmentWriter
 
-from .codec import CompactFieldWriter, encode_values
+from .codec import CompactFieldWriter, FrequencyFormat, PositionsFormat, encode_values
+
+
+def _gather(values: np.ndarray, counts: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``values`` cut in runs of ``counts`` items, the runs put in ``order``."""
+    ends = np.cumsum(counts[order])
+    if not len(ends) or not ends[-1]:
+        return values[:0]
+    starts = np.cumsum(counts) - counts
+    return values[np.repeat(starts[order] - (ends - counts[order]), counts[order])
+                  + np.arange(ends[-1])]
 
 
 class _FieldPostings:
-    """One field's postings in the order they came, as parallel arrays."""
+    """One field's postings in the order they came, as parallel arrays: term number,
+    document, weight, and each posting's value (bytes end to end, with their lengths)."""
 
     def __init__(self) -> None:
-        self.terms: dict[bytes, int] = {}
+        self.terms: dict[Any, int] = {}
         self.term_ids = array("I")
         self.docs = array("I")
         self.weights = array("f")
         self.lengths = array("I")
         self.data = bytearray()
 
-    def add(self, tbytes: bytes, docnum: int, weight: float, vbytes: bytes | None) -> None:
-        term_id = self.terms.get(tbytes)
+    def _term_id(self, term: Any) -> int:
+        term_id = self.terms.get(term)
         if term_id is None:
-            term_id = self.terms[tbytes] = len(self.terms)
-        self.term_ids.append(term_id)
+            term_id = self.terms[term] = len(self.terms)
+        return term_id
+
+    def add(self, tbytes: bytes, docnum: int, weight: float, vbytes: bytes | None) -> None:
+        self.term_ids.append(self._term_id(tbytes))
         self.docs.append(docnum)
         self.weights.append(weight)
-        if vbytes:
-            self.lengths.append(len(vbytes))
-            self.data += vbytes
-        else:
-            self.lengths.append(0)
+        self.lengths.append(len(vbytes or b""))
+        self.data += vbytes or b""
+
+    def _values(self, order: np.ndarray) -> tuple[np.ndarray, bytes]:
+        """Each posting's value length, and the values end to end, in ``order``."""
+        lengths = np.frombuffer(self.lengths, np.uint32).astype(np.int64)
+        return lengths[order], _gather(np.frombuffer(self.data, np.uint8), lengths,
+                                       order).tobytes()
+
+    def _key(self, term: Any) -> bytes:
+        return term
 
     def write(self, writer: CompactFieldWriter, fmt: Any) -> None:
         """Write each term's record through ``writer``, terms in byte order."""
         term_ids = np.frombuffer(self.term_ids, np.uint32)
         docs = np.frombuffer(self.docs, np.uint32)
         order = np.lexsort((docs, term_ids))  # by term, then document
-        lengths = np.frombuffer(self.lengths, np.uint32).astype(np.int64)
-        sorted_lengths = lengths[order]
-        value_ends = np.cumsum(sorted_lengths)
-        if value_ends[-1] if len(value_ends) else 0:
-            starts = np.cumsum(lengths) - lengths
-            gather = (np.repeat(starts[order] - (value_ends - sorted_lengths), sorted_lengths)
-                      + np.arange(value_ends[-1]))
-            data = np.frombuffer(self.data, np.uint8)[gather].tobytes()
-        else:
-            data = b""
+        lengths, data = self._values(order)
         bounds = np.zeros(len(self.terms) + 1, np.int64)
         np.cumsum(np.bincount(term_ids, minlength=len(self.terms)), out=bounds[1:])
-        value_starts = np.concatenate(([0], value_ends)).tolist()
+        value_starts = np.concatenate(([0], np.cumsum(lengths))).tolist()
         docs_list = docs[order].tolist()
         weights_list = np.frombuffer(self.weights, np.float32)[order].tolist()
-        lengths_list = sorted_lengths.tolist()
+        lengths_list = lengths.tolist()
         bounds_list = bounds.tolist()
-        for tbytes, term_id in sorted(self.terms.items()):
+        for key, term_id in sorted((self._key(t), i) for t, i in self.terms.items()):
             low, high = bounds_list[term_id], bounds_list[term_id + 1]
             record = encode_values(docs_list[low:high], weights_list[low:high],
                                    lengths_list[low:high],
                                    data[value_starts[low]:value_starts[high]], fmt)
-            writer.add_record(tbytes, high - low, record)
+            writer.add_record(key, high - low, record)
+
+
+class _TextPostings(_FieldPostings):
+    """The postings of a text field analyzed by an :class:`~searchkit.analysis.ArabicAnalyzer`
+    into :class:`~searchkit.codec.PositionsFormat` or
+    :class:`~searchkit.codec.FrequencyFormat` values: terms kept as text, and each
+    posting's count of positions, and the positions themselves when the format has them.
+    """
+
+    def __init__(self, positional: bool) -> None:
+        super().__init__()
+        self.positional = positional
+        self.counts = array("I")
+        self.positions = array("I")
+
+    def add_text(self, docnum: int, value: str, analyzer: Any, boost: float) -> int:
+        """Add the terms of ``value``; the field's length (its number of terms)."""
+        found = analyzer.term_positions(value)
+        term_id, add_term = self.terms.get, self.term_ids.append
+        add_weight, add_count = self.weights.append, self.counts.append
+        add_positions = self.positions.extend
+        length = 0
+        for term, where in found.items():
+            number = term_id(term)
+            if number is None:
+                number = self.terms[term] = len(self.terms)
+            add_term(number)
+            count = len(where)
+            add_count(count)
+            add_weight(count * boost)
+            if self.positional:
+                add_positions(where)
+            length += count
+        self.docs.extend([docnum] * len(found))
+        return length
+
+    def add(self, tbytes: bytes, docnum: int, weight: float, vbytes: bytes | None) -> None:
+        self.term_ids.append(self._term_id(tbytes.decode("utf-8")))
+        self.docs.append(docnum)
+        self.weights.append(weight)
+        if self.positional:
+            where = array("I", vbytes or b"")
+            self.counts.append(len(where))
+            self.positions.extend(where)
+        else:
+            self.counts.append(int.from_bytes(vbytes or bytes(4), "big"))
+
+    def _values(self, order: np.ndarray) -> tuple[np.ndarray, bytes]:
+        counts = np.frombuffer(self.counts, np.uint32).astype(np.int64)
+        if not self.positional:  # Whoosh's frequency values: each posting's count
+            return np.full(len(order), 4, np.int64), counts[order].astype(">u4").tobytes()
+        return counts[order] * 4, _gather(np.frombuffer(self.positions, "<u4"), counts,
+                                          order).tobytes()
+
+    def _key(self, term: Any) -> bytes:
+        return term.encode("utf-8")
 
 
 class TermPool:
     """The postings a writer collects for its segment, by field (see :class:`_FieldPostings`).
 
     Takes postings one at a time as Whoosh's pool does (``add`` of a ``(field, term bytes,
-    document, weight, value)`` tuple), in any document order.
+    document, weight, value)`` tuple), in any document order, and whole text fields
+    (:meth:`add_text`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
         self._fields: dict[str, _FieldPostings] = {}
 
     @property
     def fieldnames(self) -> set[str]:
         return set(self._fields)
 
-    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
-        fieldname, tbytes, docnum, weight, vbytes = item
+    def _field(self, fieldname: str) -> _FieldPostings:
         field = self._fields.get(fieldname)
         if field is None:
-            field = self._fields[fieldname] = _FieldPostings()
-        field.add(tbytes, docnum, weight, vbytes)
+            fmt = self.schema[fieldname].format
+            field = self._fields[fieldname] = (
+                _TextPostings(isinstance(fmt, PositionsFormat))
+                if isinstance(fmt, (PositionsFormat, FrequencyFormat)) else _FieldPostings())
+        return field
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        fieldname, tbytes, docnum, weight, vbytes = item
+        self._field(fieldname).add(tbytes, docnum, weight, vbytes)
+
+    def add_field(self, fieldname: str, docnum: int, value: Any) -> int:
+        """Index ``value`` of ``fieldname`` for document ``docnum``; the field's length."""
+        fieldobj = self.schema[fieldname]
+        field = self._field(fieldname)
+        analyzer = fieldobj.analyzer
+        if isinstance(field, _TextPostings) and hasattr(analyzer, "term_positions"):
+            return field.add_text(docnum, value, analyzer, fieldobj.format.field_boost)
+        length = 0
+        for tbytes, freq, weight, vbytes in fieldobj.index(value):
+            field.add(tbytes, docnum, weight, vbytes)
+            length += freq
+        return length
 
     def write(self, schema: Schema, writer: CompactFieldWriter) -> None:
         """Write every field's terms (fields in name order) through ``writer``."""
@@ -113,56 +203,167 @@ class TermPool:
         self._fields.clear()
 
 
-class _ArrayPostingsMixin:
-    """Gives a Whoosh writer a :class:`TermPool` and writes its segment from it."""
+class SegmentWriter(WhooshSegmentWriter):
+    """Whoosh's segment writer with a :class:`TermPool` (use with
+    :class:`~searchkit.codec.SearchkitCodec`).
 
-    pool: Any
-    perdocwriter: Any
-    fieldwriter: Any
-    schema: Schema
+    Documents are added as Whoosh adds them, less what searchkit's schema never uses:
+    per-document and per-field boosts, ``_stored_`` values, term vectors and separate
+    spelling fields.
+    """
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
-        super().__init__(ix, **kwargs)  # type: ignore[call-arg]
-        self.pool = TermPool()
+        super().__init__(ix, **kwargs)
+        self.pool = TermPool(self.schema)
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         self.pool.write(self.schema, self.fieldwriter)
         self.fieldwriter.close()
 
+    def add_document(self, **fields: Any) -> None:
+        self._check_state()
+        schema, docnum, perdocwriter = self.schema, self.docnum, self.perdocwriter
+        fieldnames = sorted(name for name, value in fields.items() if value is not None)
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value, field = fields[fieldname], schema[fieldname]
+                length = self.pool.add_field(fieldname, docnum, value) if field.indexed else 0
+                perdocwriter.add_field(fieldname, field, value if field.stored else None,
+                                       length if field.scorable else 0)
+                if field.column_type:
+                    perdocwriter.add_column_value(fieldname, field.column_type,
+                                                  field.to_column_value(value))
+        except ValueError:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
-class SegmentWriter(_ArrayPostingsMixin, WhooshSegmentWriter):
-    """Whoosh's segment writer with a :class:`TermPool` (use with
-    :class:`~searchkit.codec.SearchkitCodec`)."""
+
+class WriterProcessError(RuntimeError):
+    """A writer process failed or died."""
 
 
-class MultiWriter(_ArrayPostingsMixin, MpWriter):
-    """Whoosh's multiprocessing writer (``multisegment``: each process writes a segment of
-    its own), its processes spawned, each with a :class:`SegmentWriter`."""
-
-    def __init__(self, ix: Any, procs: int, **kwargs: Any) -> None:
-        super().__init__(ix, procs=procs, multisegment=True, start_method="spawn", **kwargs)
-
-    def _new_task(self) -> Any:
-        task = self._mpctx.Process(target=_run_subwriter, args=(
-            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs))
-        self.tasks.append(task)
-        task.start()
-        return task
+# What the parent sends a writer process to have its segment back.
+_FLUSH = "flush"
 
 
-def _run_subwriter(storage: Storage, indexname: str, jobqueue: Any, resultqueue: Any,
-                   kwargs: dict[str, Any]) -> None:
-    """A :class:`MultiWriter` process: index the documents of each job file the parent
-    queues (pickled ``(0, fields)`` pairs, as Whoosh writes them) until it queues None, then
-    hand back the finished segment."""
-    writer = SegmentWriter(storage.open_index(indexname), _lk=False, **kwargs)
-    tempstorage = writer.temp_storage()
-    while (job := jobqueue.get()) is not None:
-        filename, count = job
-        with tempstorage.open_file(filename).raw_file() as f:
-            for _ in range(count):
-                _, fields = pickle.load(f)
+class Workers:
+    """Writer processes that outlive a commit: each indexes the documents sent to it into a
+    segment of its own and hands the segment back when asked (:meth:`segments`).
+
+    Kept across the commits of a long run, the processes are spawned once and keep their
+    analysis memo warm. Documents go to the processes in turn, a batch at a time.
+    """
+
+    def __init__(self, storage: Storage, indexname: str, procs: int,
+                 options: dict[str, Any]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._queues = [context.Queue(4) for _ in range(procs)]
+        self._results = context.Queue()
+        self._processes = [context.Process(target=_work, daemon=True, args=(
+            storage, indexname, queue, self._results, options)) for queue in self._queues]
+        for process in self._processes:
+            process.start()
+        self._turn = 0
+
+    def send(self, batch: list[dict[str, Any]]) -> None:
+        """Queue a batch of documents (Whoosh fields) for the next process in turn."""
+        self._queues[self._turn].put(batch)
+        self._turn = (self._turn + 1) % len(self._queues)
+
+    def segments(self) -> list[Any]:
+        """Each process's segment of the documents sent since the last call (none from a
+        process that got none); the processes go on with new segments."""
+        for queue in self._queues:
+            queue.put(_FLUSH)
+        found = [self._result() for _ in self._queues]
+        return [segment for segment in found if segment is not None]
+
+    def _result(self) -> Any:
+        while True:
+            try:
+                result = self._results.get(timeout=1)
+            except queue_module.Empty:
+                if not all(process.is_alive() for process in self._processes):
+                    raise WriterProcessError("a writer process died") from None
+                continue
+            if isinstance(result, WriterProcessError):
+                raise result
+            return result
+
+    def close(self) -> None:
+        """Stop the processes (any documents not handed back are dropped)."""
+        for queue, process in zip(self._queues, self._processes, strict=True):
+            if process.is_alive():
+                try:
+                    queue.put(None, timeout=1)
+                except queue_module.Full:
+                    process.terminate()
+        for process in self._processes:
+            process.join(5)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+
+
+def _work(storage: Storage, indexname: str, jobs: Any, results: Any,
+          options: dict[str, Any]) -> None:
+    """A :class:`Workers` process: index each batch it gets into a segment, hand the
+    segment back on :data:`_FLUSH`, stop on None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    writer: SegmentWriter | None = None
+    try:
+        while (job := jobs.get()) is not None:
+            if job == _FLUSH:
+                results.put(writer._finalize_segment() if writer else None)
+                writer = None
+                continue
+            if writer is None:
+                writer = SegmentWriter(storage.open_index(indexname), _lk=False, **options)
+            for fields in job:
                 writer.add_document(**fields)
-        tempstorage.delete_file(filename)
-    resultqueue.put((None, writer.pool.fieldnames, writer._finalize_segment()), timeout=5)
+    except Exception as exc:  # reported to the parent, which raises it
+        results.put(WriterProcessError(f"writer process failed: {type(exc).__name__}: {exc}"))
+
+
+class MultiWriter(SegmentWriter):
+    """A writer whose documents are indexed by :class:`Workers` processes (each writing a
+    segment of its own); deletions and merges happen here, as in Whoosh's writer."""
+
+    BATCH = 100  # documents sent to a process at a time
+
+    def __init__(self, ix: Any, workers: Workers, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        self.workers = workers
+        self._batch: list[dict[str, Any]] = []
+
+    def add_document(self, **fields: Any) -> None:
+        self._check_state()
+        self._batch.append(fields)
+        if len(self._batch) >= self.BATCH:
+            self.workers.send(self._batch)
+            self._batch = []
+
+    def commit(self, mergetype: Any = None, optimize: bool | None = None,
+               merge: bool | None = None) -> None:
+        self._check_state()
+        try:
+            if self._batch:
+                self.workers.send(self._batch)
+                self._batch = []
+            added = self.workers.segments()
+            segments = self._merge_segments(mergetype, optimize, merge)
+            if self._added:
+                segments.append(self._finalize_segment())
+            else:
+                self._close_segment()
+            self._commit_toc(segments + added)
+        except Exception:
+            self._cleanup_on_error()
+            raise
+        self._finish()

@@ -280,7 +280,8 @@ def test_array_pool_sorts_postings_added_out_of_order() -> None:
         def finish_field(self) -> None:
             pass
 
-    pool, schema = TermPool(), make_schema()
+    schema = make_schema()
+    pool = TermPool(schema)
     for docnum in (5, 1, 9, 3):
         pool.add(("body_exact", b"b", docnum, 2.0, POSITIONS.encode([docnum, docnum + 4])))
         pool.add(("body_exact", b"a", docnum, 1.0, POSITIONS.encode([docnum])))

@@ -197,3 +197,39 @@ def test_cli_user_errors_are_one_line(tmp_path: Path) -> None:
                                str(tmp_path / "ix")], capture_output=True, text=True)
         assert done.returncode == 2, done.stderr
         assert done.stderr.count("\n") == 1 and done.stderr.startswith("searchkit: error:")
+
+
+def test_writer_processes_across_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    """Writer processes kept for the whole run: several commits, then an update."""
+    import searchkit.sync as sync_module
+
+    monkeypatch.setattr(sync_module, "WRITER_POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(sync_module, "POOL_MIN_FILES", 0)
+    root = tmp_path / "news"
+    for i in range(250):
+        write(root / f"d{i // 50}/{i}.txt", f"عنوان {i}\nخبر رقم {i} عن الاقتصاد والنفط")
+    with SearchEngine(tmp_path / "ix") as engine:
+        report = sync_folder(engine._ix, engine.path, root, procs=2, batch_documents=60)
+        assert (report.added, report.documents, engine.count()) == (250, 250, 250)
+        assert engine.search("النفط").total == 250
+        write(root / "d0/7.txt", "عنوان جديد\nخبر عن الصواريخ")
+        (root / "d1/60.txt").unlink()
+        report = sync_folder(engine._ix, engine.path, root, procs=2)
+        assert (report.updated, report.removed, engine.count()) == (1, 1, 249)
+        assert [hit.id for hit in engine.search("الصواريخ").hits] == ["d0/7.txt"]
+
+
+def test_a_failing_writer_process_is_reported_not_waited_for(tmp_path: Path) -> None:
+    from searchkit import index as idx
+    from searchkit.writer import WriterProcessError
+
+    ix = idx.open_index(tmp_path / "ix")
+    workers = idx.start_workers(ix, 1)
+    try:
+        workers.send([{"no_such_field": "x"}])
+        with pytest.raises(WriterProcessError, match="no_such_field"):
+            workers.segments()
+    finally:
+        workers.close()
+        ix.close()

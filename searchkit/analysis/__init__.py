@@ -84,6 +84,10 @@ class AnalysisOptions:
 DEFAULT_OPTIONS = AnalysisOptions()
 
 
+# Memos of ArabicAnalyzer.term_positions, by chain.
+_MEMOS: dict[tuple[tuple[str, str], ...], dict[str, tuple[str, ...]]] = {}
+
+
 class ArabicAnalyzer(CompositeAnalyzer):
     """Whoosh's chain of an :class:`ArabicTokenizer` and per-token filters, plus
     :meth:`term_positions` for indexing, which runs the filters once per distinct word.
@@ -99,10 +103,21 @@ class ArabicAnalyzer(CompositeAnalyzer):
     # Distinct words whose terms are kept; past this the memo starts again.
     MEMO_WORDS = 300_000
 
+    def _memo(self) -> dict[str, tuple[str, ...]]:
+        """The memo of this chain's words, shared by equal chains of the process (each
+        writer unpickles its own copy of the schema)."""
+        memo = self.__dict__.get("_words")
+        if memo is None:
+            signature = tuple((type(item).__name__, repr(sorted(
+                (name, sorted(value) if isinstance(value, frozenset) else value)
+                for name, value in vars(item).items()))) for item in self.items)
+            memo = self.__dict__["_words"] = _MEMOS.setdefault(signature, {})
+        return memo
+
     def term_positions(self, value: str) -> dict[str, list[int]]:
         """Each term of ``value`` (as the chain gives them) with the positions of the
         words it came from."""
-        memo: dict[str, tuple[str, ...]] = self.__dict__.setdefault("_memo", {})
+        memo = self._memo()
         positions: defaultdict[str, list[int]] = defaultdict(list)
         for position, word in enumerate(WORD_PATTERN.findall(value)):
             terms = memo.get(word)
