@@ -17,6 +17,7 @@ import multiprocessing
 import queue as queue_module
 import signal
 from array import array
+from collections import defaultdict
 from typing import Any
 
 import numpy as np
@@ -104,18 +105,24 @@ class _TextPostings(_FieldPostings):
         self.positional = positional
         self.counts = array("I")
         self.positions = array("I")
+        self.word_terms: dict[str, tuple[int, ...]] = {}  # word -> its terms' numbers
 
     def add_text(self, docnum: int, value: str, analyzer: Any, boost: float) -> int:
         """Add the terms of ``value``; the field's length (its number of terms)."""
-        found = analyzer.term_positions(value)
-        term_id, add_term = self.terms.get, self.term_ids.append
-        add_weight, add_count = self.weights.append, self.counts.append
+        word_terms = self.word_terms
+        found: defaultdict[int, list[int]] = defaultdict(list)
+        for position, word in enumerate(analyzer.words(value)):
+            numbers = word_terms.get(word)
+            if numbers is None:
+                numbers = word_terms[word] = tuple(
+                    self._term_id(term) for term in analyzer.terms_of(word))
+            for number in numbers:
+                found[number].append(position)
+        add_term, add_weight, add_count = (self.term_ids.append, self.weights.append,
+                                           self.counts.append)
         add_positions = self.positions.extend
         length = 0
-        for term, where in found.items():
-            number = term_id(term)
-            if number is None:
-                number = self.terms[term] = len(self.terms)
+        for number, where in found.items():
             add_term(number)
             count = len(where)
             add_count(count)
@@ -182,7 +189,7 @@ class TermPool:
         fieldobj = self.schema[fieldname]
         field = self._field(fieldname)
         analyzer = fieldobj.analyzer
-        if isinstance(field, _TextPostings) and hasattr(analyzer, "term_positions"):
+        if isinstance(field, _TextPostings) and hasattr(analyzer, "terms_of"):
             return field.add_text(docnum, value, analyzer, fieldobj.format.field_boost)
         length = 0
         for tbytes, freq, weight, vbytes in fieldobj.index(value):

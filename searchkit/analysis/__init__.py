@@ -84,8 +84,9 @@ class AnalysisOptions:
 DEFAULT_OPTIONS = AnalysisOptions()
 
 
-# Memos of ArabicAnalyzer.term_positions, by chain.
+# Memos of ArabicAnalyzer.terms_of, by chain; the words of the last text tokenized.
 _MEMOS: dict[tuple[tuple[str, str], ...], dict[str, tuple[str, ...]]] = {}
+_last_words: tuple[str, list[str]] = ("", [])
 
 
 class ArabicAnalyzer(CompositeAnalyzer):
@@ -114,18 +115,31 @@ class ArabicAnalyzer(CompositeAnalyzer):
             memo = self.__dict__["_words"] = _MEMOS.setdefault(signature, {})
         return memo
 
+    def terms_of(self, word: str) -> tuple[str, ...]:
+        """The terms the chain makes of one word (none for a stop word)."""
+        memo = self._memo()
+        terms = memo.get(word)
+        if terms is None:
+            if len(memo) >= self.MEMO_WORDS:
+                memo.clear()
+            terms = memo[word] = tuple(t.text for t in self(word, tokenize=False))
+        return terms
+
+    @staticmethod
+    def words(value: str) -> list[str]:
+        """The words of ``value`` as the tokenizer cuts them (the last text's are kept:
+        an exact and a stemmed field index the same text one after the other)."""
+        global _last_words
+        if _last_words[0] is not value:
+            _last_words = (value, WORD_PATTERN.findall(value))
+        return _last_words[1]
+
     def term_positions(self, value: str) -> dict[str, list[int]]:
         """Each term of ``value`` (as the chain gives them) with the positions of the
         words it came from."""
-        memo = self._memo()
         positions: defaultdict[str, list[int]] = defaultdict(list)
-        for position, word in enumerate(WORD_PATTERN.findall(value)):
-            terms = memo.get(word)
-            if terms is None:
-                if len(memo) >= self.MEMO_WORDS:
-                    memo.clear()
-                terms = memo[word] = tuple(t.text for t in self(word, tokenize=False))
-            for term in terms:
+        for position, word in enumerate(self.words(value)):
+            for term in self.terms_of(word):
                 positions[term].append(position)
         return dict(positions)
 
