@@ -17,7 +17,6 @@ import multiprocessing
 import queue as queue_module
 import signal
 from array import array
-from collections import defaultdict
 from typing import Any
 
 import numpy as np
@@ -63,75 +62,86 @@ class _FieldPostings:
         self.lengths.append(len(vbytes or b""))
         self.data += vbytes or b""
 
-    def _values(self, order: np.ndarray) -> tuple[np.ndarray, bytes]:
-        """Each posting's value length, and the values end to end, in ``order``."""
-        lengths = np.frombuffer(self.lengths, np.uint32).astype(np.int64)
-        return lengths[order], _gather(np.frombuffer(self.data, np.uint8), lengths,
-                                       order).tobytes()
+    def _postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """All postings, in any order: term numbers, documents, weights, value lengths (in
+        bytes) and the values end to end (uint8)."""
+        return (np.frombuffer(self.term_ids, np.uint32), np.frombuffer(self.docs, np.uint32),
+                np.frombuffer(self.weights, np.float32),
+                np.frombuffer(self.lengths, np.uint32).astype(np.int64),
+                np.frombuffer(self.data, np.uint8))
 
     def _key(self, term: Any) -> bytes:
         return term
 
     def write(self, writer: CompactFieldWriter, fmt: Any) -> None:
         """Write each term's record through ``writer``, terms in byte order."""
-        term_ids = np.frombuffer(self.term_ids, np.uint32)
-        docs = np.frombuffer(self.docs, np.uint32)
+        term_ids, docs, weights, lengths, data = self._postings()
         order = np.lexsort((docs, term_ids))  # by term, then document
-        lengths, data = self._values(order)
+        data_bytes = _gather(data, lengths, order).tobytes()
         bounds = np.zeros(len(self.terms) + 1, np.int64)
         np.cumsum(np.bincount(term_ids, minlength=len(self.terms)), out=bounds[1:])
-        value_starts = np.concatenate(([0], np.cumsum(lengths))).tolist()
+        value_starts = np.concatenate(([0], np.cumsum(lengths[order]))).tolist()
         docs_list = docs[order].tolist()
-        weights_list = np.frombuffer(self.weights, np.float32)[order].tolist()
-        lengths_list = lengths.tolist()
+        weights_list = weights[order].tolist()
+        lengths_list = lengths[order].tolist()
         bounds_list = bounds.tolist()
         for key, term_id in sorted((self._key(t), i) for t, i in self.terms.items()):
             low, high = bounds_list[term_id], bounds_list[term_id + 1]
             record = encode_values(docs_list[low:high], weights_list[low:high],
                                    lengths_list[low:high],
-                                   data[value_starts[low]:value_starts[high]], fmt)
+                                   data_bytes[value_starts[low]:value_starts[high]], fmt)
             writer.add_record(key, high - low, record)
+
+
+class _WordNumbers(dict[str, int]):
+    """Word -> number; a word not seen before gets the next number (and is listed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: list[str] = []
+
+    def __missing__(self, word: str) -> int:
+        number = self[word] = len(self.words)
+        self.words.append(word)
+        return number
 
 
 class _TextPostings(_FieldPostings):
     """The postings of a text field analyzed by an :class:`~searchkit.analysis.ArabicAnalyzer`
     into :class:`~searchkit.codec.PositionsFormat` or
-    :class:`~searchkit.codec.FrequencyFormat` values: terms kept as text, and each
-    posting's count of positions, and the positions themselves when the format has them.
+    :class:`~searchkit.codec.FrequencyFormat` values.
+
+    Each text is kept as the numbers of its words; each distinct word's terms are looked up
+    once (:meth:`~searchkit.analysis.ArabicAnalyzer.terms_of`). When the segment is
+    written, numpy turns the words into postings: term, document, count and positions.
+    Postings added one at a time (a merge) keep their counts and positions beside.
     """
 
-    def __init__(self, positional: bool) -> None:
+    def __init__(self, positional: bool, boost: float) -> None:
         super().__init__()
-        self.positional = positional
-        self.counts = array("I")
+        self.positional, self.boost = positional, boost
+        self.counts = array("I")  # of the postings added one at a time
         self.positions = array("I")
-        self.word_terms: dict[str, tuple[int, ...]] = {}  # word -> its terms' numbers
+        self.numbers = _WordNumbers()
+        self.word_term_counts = array("I")  # by word number: how many terms it makes
+        self.word_terms = array("I")  # their term numbers, word after word
+        self.tokens = array("I")  # word numbers of every text, text after text
+        self.text_docs = array("I")
+        self.text_lengths = array("I")  # words in each text
 
-    def add_text(self, docnum: int, value: str, analyzer: Any, boost: float) -> int:
-        """Add the terms of ``value``; the field's length (its number of terms)."""
-        word_terms = self.word_terms
-        found: defaultdict[int, list[int]] = defaultdict(list)
-        for position, word in enumerate(analyzer.words(value)):
-            numbers = word_terms.get(word)
-            if numbers is None:
-                numbers = word_terms[word] = tuple(
-                    self._term_id(term) for term in analyzer.terms_of(word))
-            for number in numbers:
-                found[number].append(position)
-        add_term, add_weight, add_count = (self.term_ids.append, self.weights.append,
-                                           self.counts.append)
-        add_positions = self.positions.extend
-        length = 0
-        for number, where in found.items():
-            add_term(number)
-            count = len(where)
-            add_count(count)
-            add_weight(count * boost)
-            if self.positional:
-                add_positions(where)
-            length += count
-        self.docs.extend([docnum] * len(found))
-        return length
+    def add_text(self, docnum: int, value: str, analyzer: Any) -> int:
+        """Add the words of ``value``; the field's length (its number of terms)."""
+        numbers = self.numbers
+        found = [numbers[word] for word in analyzer.words(value)]
+        counts = self.word_term_counts
+        for word in numbers.words[len(counts):]:  # words not seen before
+            terms = analyzer.terms_of(word)
+            counts.append(len(terms))
+            self.word_terms.extend(self._term_id(term) for term in terms)
+        self.tokens.extend(found)
+        self.text_docs.append(docnum)
+        self.text_lengths.append(len(found))
+        return sum(map(counts.__getitem__, found))
 
     def add(self, tbytes: bytes, docnum: int, weight: float, vbytes: bytes | None) -> None:
         self.term_ids.append(self._term_id(tbytes.decode("utf-8")))
@@ -144,12 +154,43 @@ class _TextPostings(_FieldPostings):
         else:
             self.counts.append(int.from_bytes(vbytes or bytes(4), "big"))
 
-    def _values(self, order: np.ndarray) -> tuple[np.ndarray, bytes]:
-        counts = np.frombuffer(self.counts, np.uint32).astype(np.int64)
+    def _token_postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The postings of the texts: term numbers, documents, counts, and the positions
+        of each posting end to end."""
+        tokens = np.frombuffer(self.tokens, np.uint32).astype(np.int64)
+        text_lengths = np.frombuffer(self.text_lengths, np.uint32).astype(np.int64)
+        text_starts = np.cumsum(text_lengths) - text_lengths
+        docs = np.repeat(np.frombuffer(self.text_docs, np.uint32), text_lengths)
+        positions = np.arange(len(tokens)) - np.repeat(text_starts, text_lengths)
+        # Each word becomes its terms (none for a stop word).
+        per_word = np.frombuffer(self.word_term_counts, np.uint32).astype(np.int64)
+        word_starts = np.cumsum(per_word) - per_word
+        fan = per_word[tokens]
+        total = int(fan.sum())
+        offsets = np.arange(total) - np.repeat(np.cumsum(fan) - fan, fan)
+        terms = np.frombuffer(self.word_terms, np.uint32)[
+            np.repeat(word_starts[tokens], fan) + offsets]
+        docs, positions = np.repeat(docs, fan), np.repeat(positions, fan)
+        order = np.lexsort((positions, docs, terms))
+        terms, docs, positions = terms[order], docs[order], positions[order]
+        first = np.ones(total, bool)
+        first[1:] = (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])
+        starts = np.flatnonzero(first)
+        counts = np.diff(np.append(starts, total))
+        return terms[starts], docs[starts], counts, positions.astype(np.uint32)
+
+    def _postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        terms, docs, counts, positions = self._token_postings()
+        terms = np.concatenate((terms, np.frombuffer(self.term_ids, np.uint32)))
+        docs = np.concatenate((docs, np.frombuffer(self.docs, np.uint32)))
+        weights = np.concatenate((counts * self.boost, np.frombuffer(self.weights, np.float32)))
+        counts = np.concatenate((counts, np.frombuffer(self.counts, np.uint32)))
         if not self.positional:  # Whoosh's frequency values: each posting's count
-            return np.full(len(order), 4, np.int64), counts[order].astype(">u4").tobytes()
-        return counts[order] * 4, _gather(np.frombuffer(self.positions, "<u4"), counts,
-                                          order).tobytes()
+            return (terms, docs, weights, np.full(len(counts), 4, np.int64),
+                    counts.astype(">u4").view(np.uint8))
+        positions = np.concatenate((positions, np.frombuffer(self.positions, np.uint32)))
+        return (terms, docs, weights, counts.astype(np.int64) * 4,
+                positions.astype("<u4").view(np.uint8))
 
     def _key(self, term: Any) -> bytes:
         return term.encode("utf-8")
@@ -176,7 +217,7 @@ class TermPool:
         if field is None:
             fmt = self.schema[fieldname].format
             field = self._fields[fieldname] = (
-                _TextPostings(isinstance(fmt, PositionsFormat))
+                _TextPostings(isinstance(fmt, PositionsFormat), fmt.field_boost)
                 if isinstance(fmt, (PositionsFormat, FrequencyFormat)) else _FieldPostings())
         return field
 
@@ -190,7 +231,7 @@ class TermPool:
         field = self._field(fieldname)
         analyzer = fieldobj.analyzer
         if isinstance(field, _TextPostings) and hasattr(analyzer, "terms_of"):
-            return field.add_text(docnum, value, analyzer, fieldobj.format.field_boost)
+            return field.add_text(docnum, value, analyzer)
         length = 0
         for tbytes, freq, weight, vbytes in fieldobj.index(value):
             field.add(tbytes, docnum, weight, vbytes)
