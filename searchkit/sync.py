@@ -57,8 +57,9 @@ BATCH_DOCUMENTS = 10_000
 POOL_MIN_FILES = 64
 # Below this much text to index, spawning writer processes costs more than it saves.
 WRITER_POOL_MIN_BYTES = 4 * 2**20
-# Files read ahead per worker process.
-READ_AHEAD = 32
+# Files read ahead per worker process, and sent to one at a time.
+READ_AHEAD = 64
+READ_CHUNK = 16
 
 
 @dataclass(frozen=True)
@@ -198,15 +199,19 @@ def _read_all(tasks: list[tuple[FileEntry, str | None, Options]], procs: int
     with context.Pool(procs, initializer=_ignore_sigint) as pool:
         # A bounded window of files in flight: the pool parses faster than this process
         # indexes, and Pool.imap would read ahead without limit (all the folder in memory).
-        pending: deque[AsyncResult[_Outcome]] = deque()
+        # Files go out in chunks: one message per file cost as much as parsing it.
+        pending: deque[AsyncResult[list[_Outcome]]] = deque()
         remaining = iter(tasks)
-        for task in islice(remaining, READ_AHEAD * procs):
-            pending.append(pool.apply_async(_read, (task,)))
+        while chunk := list(islice(remaining, READ_CHUNK)):
+            pending.append(pool.apply_async(_read_chunk, (chunk,)))
+            if len(pending) * READ_CHUNK >= READ_AHEAD * procs:
+                yield from pending.popleft().get()
         while pending:
-            outcome = pending.popleft().get()
-            for task in islice(remaining, 1):
-                pending.append(pool.apply_async(_read, (task,)))
-            yield outcome
+            yield from pending.popleft().get()
+
+
+def _read_chunk(tasks: list[tuple[FileEntry, str | None, Options]]) -> list[_Outcome]:
+    return [_read(task) for task in tasks]
 
 
 # -- the sync itself -------------------------------------------------------------------------

@@ -117,24 +117,23 @@ class _TextPostings(_FieldPostings):
     Postings added one at a time (a merge) keep their counts and positions beside.
     """
 
-    def __init__(self, positional: bool, boost: float) -> None:
+    def __init__(self, positional: bool, boost: float, numbers: _WordNumbers) -> None:
         super().__init__()
         self.positional, self.boost = positional, boost
         self.counts = array("I")  # of the postings added one at a time
         self.positions = array("I")
-        self.numbers = _WordNumbers()
+        self.numbers = numbers  # shared by the fields of a pool
         self.word_term_counts = array("I")  # by word number: how many terms it makes
         self.word_terms = array("I")  # their term numbers, word after word
         self.tokens = array("I")  # word numbers of every text, text after text
         self.text_docs = array("I")
         self.text_lengths = array("I")  # words in each text
 
-    def add_text(self, docnum: int, value: str, analyzer: Any) -> int:
-        """Add the words of ``value``; the field's length (its number of terms)."""
-        numbers = self.numbers
-        found = [numbers[word] for word in analyzer.words(value)]
+    def add_text(self, docnum: int, found: list[int], analyzer: Any) -> int:
+        """Add a text given as the numbers of its words; the field's length (its number of
+        terms)."""
         counts = self.word_term_counts
-        for word in numbers.words[len(counts):]:  # words not seen before
+        for word in self.numbers.words[len(counts):]:  # words this field has not seen
             terms = analyzer.terms_of(word)
             counts.append(len(terms))
             self.word_terms.extend(self._term_id(term) for term in terms)
@@ -207,6 +206,8 @@ class TermPool:
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
         self._fields: dict[str, _FieldPostings] = {}
+        self._numbers = _WordNumbers()
+        self._last: tuple[str, list[int]] = ("", [])  # a text and its word numbers
 
     @property
     def fieldnames(self) -> set[str]:
@@ -217,7 +218,7 @@ class TermPool:
         if field is None:
             fmt = self.schema[fieldname].format
             field = self._fields[fieldname] = (
-                _TextPostings(isinstance(fmt, PositionsFormat), fmt.field_boost)
+                _TextPostings(isinstance(fmt, PositionsFormat), fmt.field_boost, self._numbers)
                 if isinstance(fmt, (PositionsFormat, FrequencyFormat)) else _FieldPostings())
         return field
 
@@ -231,7 +232,10 @@ class TermPool:
         field = self._field(fieldname)
         analyzer = fieldobj.analyzer
         if isinstance(field, _TextPostings) and hasattr(analyzer, "terms_of"):
-            return field.add_text(docnum, value, analyzer)
+            if self._last[0] is not value:  # an exact and a stemmed field share a text
+                numbers = self._numbers
+                self._last = (value, [numbers[word] for word in analyzer.words(value)])
+            return field.add_text(docnum, self._last[1], analyzer)
         length = 0
         for tbytes, freq, weight, vbytes in fieldobj.index(value):
             field.add(tbytes, docnum, weight, vbytes)

@@ -198,3 +198,17 @@ def test_diacritics_and_tatweel_never_change_terms(word: str, mark: str) -> None
     marked = "".join(ch + mark for ch in word)
     assert analyze(marked) == analyze(word)
     assert unicodedata.normalize("NFC", marked)  # still a valid string
+
+
+def test_default_chains_give_each_word_the_same_terms_without_running_the_chain() -> None:
+    from searchkit.analysis import WORD_PATTERN, exact_analyzer, stem_analyzer
+
+    text = " ".join(WORD_PATTERN.findall(
+        "وَالصَّوارِيخُ فرط صوتيّة لسكان ولروسيا بوزارة كوفيد ﷺ وفي الشَّمْسِ 3.5 km مسئوليه "
+        "الاقتصادية للمدارس بالمدرسة وللمؤتمر فالرئيس كالأسد والسياسيون المدارسِ ذهب إلى"))
+    for make in (exact_analyzer, stem_analyzer):
+        analyzer = make()
+        direct = [analyzer.terms_of(word) for word in text.split()]
+        chain = [tuple(t.text for t in analyzer(word, tokenize=False)) for word in text.split()]
+        assert direct == chain and any(direct) and not all(direct)
+        assert analyzer.__dict__["_direct"] is not None  # the default chains take the short way

@@ -16,7 +16,9 @@ import paths because Whoosh pickles them into the index schema.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from whoosh.analysis.analyzers import CompositeAnalyzer
@@ -104,15 +106,21 @@ class ArabicAnalyzer(CompositeAnalyzer):
     # Distinct words whose terms are kept; past this the memo starts again.
     MEMO_WORDS = 300_000
 
+    def signature(self) -> tuple[tuple[str, str], ...]:
+        """What the chain is made of (its filters' types and settings), comparable across
+        processes and unpickled copies."""
+        return tuple((type(item).__name__, repr(sorted(
+            (name, sorted(value) if isinstance(value, frozenset) else value)
+            for name, value in vars(item).items()))) for item in self.items)
+
     def _memo(self) -> dict[str, tuple[str, ...]]:
         """The memo of this chain's words, shared by equal chains of the process (each
         writer unpickles its own copy of the schema)."""
         memo = self.__dict__.get("_words")
         if memo is None:
-            signature = tuple((type(item).__name__, repr(sorted(
-                (name, sorted(value) if isinstance(value, frozenset) else value)
-                for name, value in vars(item).items()))) for item in self.items)
+            signature = self.signature()
             memo = self.__dict__["_words"] = _MEMOS.setdefault(signature, {})
+            self.__dict__["_direct"] = _direct_terms().get(signature)
         return memo
 
     def terms_of(self, word: str) -> tuple[str, ...]:
@@ -122,7 +130,9 @@ class ArabicAnalyzer(CompositeAnalyzer):
         if terms is None:
             if len(memo) >= self.MEMO_WORDS:
                 memo.clear()
-            terms = memo[word] = tuple(t.text for t in self(word, tokenize=False))
+            direct = self.__dict__["_direct"]
+            terms = memo[word] = (direct(word) if direct else
+                                  tuple(t.text for t in self(word, tokenize=False)))
         return terms
 
     @staticmethod
@@ -164,6 +174,21 @@ def stem_analyzer(options: AnalysisOptions = DEFAULT_OPTIONS) -> ArabicAnalyzer:
 
 
 _STEM = stem_analyzer()
+
+
+def _exact_terms(word: str) -> tuple[str, ...]:
+    return tuple(term for term, _ in token_terms(word))
+
+
+def _stemmed_terms(word: str) -> tuple[str, ...]:
+    return tuple(term for _, terms in token_terms(word) for term in terms)
+
+
+@lru_cache(maxsize=1)
+def _direct_terms() -> dict[tuple[tuple[str, str], ...], Callable[[str], tuple[str, ...]]]:
+    """The default chains' terms of a word through :func:`token_terms` (one cached
+    analysis for both), by chain signature: the same terms, without running the chain."""
+    return {exact_analyzer().signature(): _exact_terms, _STEM.signature(): _stemmed_terms}
 
 
 def analyze(text: str) -> list[str]:
