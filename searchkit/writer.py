@@ -41,6 +41,8 @@ class _FieldPostings:
     """One field's postings in the order they came, as parallel arrays: term number,
     document, weight, and each posting's value (bytes end to end, with their lengths)."""
 
+    WRITE_TERMS = 20_000  # terms encoded per slice when the segment is written
+
     def __init__(self) -> None:
         self.terms: dict[Any, int] = {}
         self.term_ids = array("I")
@@ -75,22 +77,34 @@ class _FieldPostings:
 
     def write(self, writer: CompactFieldWriter, fmt: Any) -> None:
         """Write each term's record through ``writer``, terms in byte order."""
+        keys = sorted((self._key(t), i) for t, i in self.terms.items())
+        rank = np.empty(len(keys), np.int64)
+        rank[[i for _, i in keys]] = np.arange(len(keys))
         term_ids, docs, weights, lengths, data = self._postings()
-        order = np.lexsort((docs, term_ids))  # by term, then document
-        data_bytes = _gather(data, lengths, order).tobytes()
-        bounds = np.zeros(len(self.terms) + 1, np.int64)
-        np.cumsum(np.bincount(term_ids, minlength=len(self.terms)), out=bounds[1:])
-        value_starts = np.concatenate(([0], np.cumsum(lengths[order]))).tolist()
-        docs_list = docs[order].tolist()
-        weights_list = weights[order].tolist()
-        lengths_list = lengths[order].tolist()
-        bounds_list = bounds.tolist()
-        for key, term_id in sorted((self._key(t), i) for t, i in self.terms.items()):
-            low, high = bounds_list[term_id], bounds_list[term_id + 1]
-            record = encode_values(docs_list[low:high], weights_list[low:high],
-                                   lengths_list[low:high],
-                                   data_bytes[value_starts[low]:value_starts[high]], fmt)
-            writer.add_record(key, high - low, record)
+        ranks = rank[term_ids]
+        order = np.lexsort((docs, ranks))  # by term (in key order), then document
+        data = _gather(data, lengths, order)
+        docs, weights, lengths = docs[order], weights[order], lengths[order]
+        bounds = np.zeros(len(keys) + 1, np.int64)
+        np.cumsum(np.bincount(ranks, minlength=len(keys)), out=bounds[1:])
+        value_starts = np.concatenate(([0], np.cumsum(lengths)))
+        # A slice of the terms at a time, as Python lists (fast to cut, and not all at once).
+        for first in range(0, len(keys), self.WRITE_TERMS):
+            last = min(first + self.WRITE_TERMS, len(keys))
+            base, end = int(bounds[first]), int(bounds[last])
+            docs_list, weights_list = docs[base:end].tolist(), weights[base:end].tolist()
+            lengths_list = lengths[base:end].tolist()
+            vbase = int(value_starts[base])
+            values = data[vbase:int(value_starts[end])].tobytes()
+            starts = (value_starts[base:end + 1] - vbase).tolist()
+            cuts = (bounds[first:last + 1] - base).tolist()
+            for (key, _), low, high in zip(keys[first:last], cuts, cuts[1:], strict=False):
+                if low == high:  # a word of the other field of the text (sharing its numbers)
+                    continue
+                record = encode_values(docs_list[low:high], weights_list[low:high],
+                                       lengths_list[low:high],
+                                       values[starts[low]:starts[high]], fmt)
+                writer.add_record(key, high - low, record)
 
 
 class _WordNumbers(dict[str, int]):
@@ -122,7 +136,7 @@ class _TextPostings(_FieldPostings):
         self.positional, self.boost = positional, boost
         self.counts = array("I")  # of the postings added one at a time
         self.positions = array("I")
-        self.numbers = numbers  # shared by the fields of a pool
+        self.numbers = numbers  # shared with the other field of the same text
         self.word_term_counts = array("I")  # by word number: how many terms it makes
         self.word_terms = array("I")  # their term numbers, word after word
         self.tokens = array("I")  # word numbers of every text, text after text
@@ -206,20 +220,28 @@ class TermPool:
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
         self._fields: dict[str, _FieldPostings] = {}
-        self._numbers = _WordNumbers()
-        self._last: tuple[str, list[int]] = ("", [])  # a text and its word numbers
+        # The last text indexed, the field it went to, and the numbers of its words.
+        self._last: tuple[Any, _TextPostings | None, list[int]] = (None, None, [])
 
     @property
     def fieldnames(self) -> set[str]:
         return set(self._fields)
 
-    def _field(self, fieldname: str) -> _FieldPostings:
+    def _field(self, fieldname: str, value: Any = None) -> _FieldPostings:
         field = self._fields.get(fieldname)
         if field is None:
             fmt = self.schema[fieldname].format
-            field = self._fields[fieldname] = (
-                _TextPostings(isinstance(fmt, PositionsFormat), fmt.field_boost, self._numbers)
-                if isinstance(fmt, (PositionsFormat, FrequencyFormat)) else _FieldPostings())
+            if isinstance(fmt, (PositionsFormat, FrequencyFormat)):
+                # A field first given the text the last field got (an exact and a stemmed
+                # field of the same text) numbers words as that field does.
+                last_value, last_field, _ = self._last
+                numbers = last_field.numbers if last_field and last_value is value \
+                    else _WordNumbers()
+                field = _TextPostings(isinstance(fmt, PositionsFormat), fmt.field_boost,
+                                      numbers)
+            else:
+                field = _FieldPostings()
+            self._fields[fieldname] = field
         return field
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
@@ -229,13 +251,16 @@ class TermPool:
     def add_field(self, fieldname: str, docnum: int, value: Any) -> int:
         """Index ``value`` of ``fieldname`` for document ``docnum``; the field's length."""
         fieldobj = self.schema[fieldname]
-        field = self._field(fieldname)
+        field = self._field(fieldname, value)
         analyzer = fieldobj.analyzer
         if isinstance(field, _TextPostings) and hasattr(analyzer, "terms_of"):
-            if self._last[0] is not value:  # an exact and a stemmed field share a text
-                numbers = self._numbers
-                self._last = (value, [numbers[word] for word in analyzer.words(value)])
-            return field.add_text(docnum, self._last[1], analyzer)
+            last_value, last_field, found = self._last
+            if value is not last_value or last_field is None \
+                    or field.numbers is not last_field.numbers:
+                numbers = field.numbers
+                found = [numbers[word] for word in analyzer.words(value)]
+                self._last = (value, field, found)
+            return field.add_text(docnum, found, analyzer)
         length = 0
         for tbytes, freq, weight, vbytes in fieldobj.index(value):
             field.add(tbytes, docnum, weight, vbytes)
@@ -385,7 +410,11 @@ def _work(storage: Storage, indexname: str, jobs: Any, results: Any,
 
 class MultiWriter(SegmentWriter):
     """A writer whose documents are indexed by :class:`Workers` processes (each writing a
-    segment of its own); deletions and merges happen here, as in Whoosh's writer."""
+    segment of its own); deletions and merges happen here, as in Whoosh's writer.
+
+    :meth:`cancel` drops this writer's deletions and unsent documents; what the processes
+    already have goes with them when they are closed (a run that cancels stops them).
+    """
 
     BATCH = 100  # documents sent to a process at a time
 

@@ -238,8 +238,14 @@ def test_positions_format_round_trip() -> None:
     assert np.frombuffer(POSITIONS.encode([5]), "<u4").tolist() == [5]
 
 
-def test_array_pool_writes_the_same_files_as_whoosh_s_writer(tmp_path: Path) -> None:
+@pytest.mark.parametrize("slice_terms", [20_000, 7])
+def test_array_pool_writes_the_same_files_as_whoosh_s_writer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slice_terms: int) -> None:
     from datetime import datetime
+
+    from searchkit import writer as writer_module
+
+    monkeypatch.setattr(writer_module._FieldPostings, "WRITE_TERMS", slice_terms)
 
     from whoosh.writing import SegmentWriter as WhooshSegmentWriter
 
@@ -293,3 +299,15 @@ def test_array_pool_sorts_postings_added_out_of_order() -> None:
     got = decode_postings(out.records[1][3])
     assert got.ids.tolist() == [1, 3, 5, 9]
     assert got.positions.tolist() == [1, 5, 3, 7, 5, 9, 9, 13]
+
+
+def test_fields_get_only_their_own_terms(tmp_path: Path) -> None:
+    with SearchEngine(tmp_path / "ix") as engine:
+        engine.add_documents([{"id": "1", "title": "كوريا الشمالية", "body": "قمة موسكو"}])
+    ix = index.open_dir(str(tmp_path / "ix"))
+    with ix.searcher() as searcher:
+        terms = {(f, t.decode()) for f, t in searcher.reader().all_terms()
+                 if f in ("title_exact", "body_exact")}
+    assert terms == {("title_exact", "كوريا"), ("title_exact", "الشماليه"),
+                     ("body_exact", "قمه"), ("body_exact", "موسكو")}
+    ix.close()
