@@ -170,17 +170,20 @@ class _TextPostings(_FieldPostings):
     def _token_postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The postings of the texts: term numbers, documents, counts, and the positions
         of each posting end to end."""
-        tokens = np.frombuffer(self.tokens, np.uint32).astype(np.int64)
-        text_lengths = np.frombuffer(self.text_lengths, np.uint32).astype(np.int64)
-        text_starts = np.cumsum(text_lengths) - text_lengths
+        # uint32 throughout: these arrays are as long as the texts (words, then terms).
+        tokens = np.frombuffer(self.tokens, np.uint32)
+        text_lengths = np.frombuffer(self.text_lengths, np.uint32)
+        text_starts = (np.cumsum(text_lengths) - text_lengths).astype(np.uint32)
         docs = np.repeat(np.frombuffer(self.text_docs, np.uint32), text_lengths)
-        positions = np.arange(len(tokens)) - np.repeat(text_starts, text_lengths)
+        positions = np.arange(len(tokens), dtype=np.uint32) - np.repeat(text_starts,
+                                                                         text_lengths)
         # Each word becomes its terms (none for a stop word).
-        per_word = np.frombuffer(self.word_term_counts, np.uint32).astype(np.int64)
-        word_starts = np.cumsum(per_word) - per_word
+        per_word = np.frombuffer(self.word_term_counts, np.uint32)
+        word_starts = (np.cumsum(per_word) - per_word).astype(np.uint32)
         fan = per_word[tokens]
         total = int(fan.sum())
-        offsets = np.arange(total) - np.repeat(np.cumsum(fan) - fan, fan)
+        offsets = np.arange(total, dtype=np.uint32) - np.repeat(
+            (np.cumsum(fan) - fan).astype(np.uint32), fan)
         terms = np.frombuffer(self.word_terms, np.uint32)[
             np.repeat(word_starts[tokens], fan) + offsets]
         docs, positions = np.repeat(docs, fan), np.repeat(positions, fan)
@@ -190,7 +193,7 @@ class _TextPostings(_FieldPostings):
         first[1:] = (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])
         starts = np.flatnonzero(first)
         counts = np.diff(np.append(starts, total))
-        return terms[starts], docs[starts], counts, positions.astype(np.uint32)
+        return terms[starts], docs[starts], counts, positions
 
     def _postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         terms, docs, counts, positions = self._token_postings()
