@@ -12,12 +12,20 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 from .analysis import WORD_PATTERN, token_terms
 
 _BOUNDARY = re.compile(r"[.!?\u060c\u061b\u061f\n]+")
 # Markup leftovers (tags, lone "/>" from <br />) and runs of whitespace in displayed text.
 _LEFTOVER = re.compile(r"<[^<>\n]{0,200}>|/>|\s+")
+
+
+@lru_cache(maxsize=200_000)
+def _token_keys(token: str) -> frozenset[str]:
+    """A token's exact-field terms (marked with a leading NUL) and stemmed-field terms, as
+    one set (so a match is one set intersection)."""
+    return frozenset(key for word, terms in token_terms(token) for key in ("\0" + word, *terms))
 
 
 @dataclass(frozen=True)
@@ -27,13 +35,15 @@ class QueryTerms:
     exact: frozenset[str] = frozenset()
     stems: frozenset[str] = frozenset()
 
+    @cached_property
+    def _keys(self) -> frozenset[str]:
+        return frozenset("\0" + word for word in self.exact) | self.stems
+
     def matches_token(self, token: str) -> bool:
         """Whether a token as written (diacritics and all) matches: its normalized form is an
         exact term, or one of its stemmed-field terms (a stem, the stem without a glued
         preposition, the root) is a stem of the query."""
-        exact, stems = self.exact, self.stems
-        return any(word in exact or not stems.isdisjoint(terms)
-                   for word, terms in token_terms(token))
+        return not self._keys.isdisjoint(_token_keys(token))
 
 
 @dataclass(frozen=True)
@@ -129,10 +139,23 @@ def match_spans(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
     if not terms.exact and not terms.stems:
         return []
     # Each distinct word is checked once; most of a text's words are repeats.
-    hits = {word for word in set(WORD_PATTERN.findall(text)) if terms.matches_token(word)}
-    if not hits:
-        return []
-    return [m.span() for m in WORD_PATTERN.finditer(text) if m.group() in hits]
+    keys = terms._keys
+    hits = {word for word in set(WORD_PATTERN.findall(text))
+            if not keys.isdisjoint(_token_keys(word))}
+    return sorted(span for word in hits for span in _occurrences(text, word))
+
+
+def _occurrences(text: str, word: str) -> list[tuple[int, int]]:
+    """Where ``word`` stands in ``text`` as a whole token (not inside a longer one)."""
+    found = []
+    at = text.find(word)
+    while at != -1:
+        end = at + len(word)
+        whole = WORD_PATTERN.match(text, at)
+        if whole and whole.end() == end and (at == 0 or not WORD_PATTERN.match(text, at - 1)):
+            found.append((at, end))
+        at = text.find(word, at + 1)
+    return found
 
 
 def _sentences(text: str) -> Iterable[tuple[int, int]]:

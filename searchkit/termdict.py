@@ -89,6 +89,9 @@ class TermDictWriter:
         out.write(_MAGIC)
         layout = {}
         for name, array in arrays.items():
+            padding = -position % 8  # aligned, so numpy reads the arrays in place
+            out.write(b"\0" * padding)
+            position += padding
             little = array.astype(array.dtype.newbyteorder("<"))
             layout[name] = [little.dtype.str, position, len(little)]
             data = little.tobytes()

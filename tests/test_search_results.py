@@ -160,3 +160,19 @@ def test_searching_while_another_thread_adds_documents(tmp_path: Path) -> None:
             t.join()
         assert not errors
         assert engine.search("الانتخابات").total == 6
+
+
+def test_match_spans_are_the_whole_tokens_the_tokenizer_finds() -> None:
+    import random
+
+    from searchkit.analysis import WORD_PATTERN
+    from searchkit.snippets import _occurrences
+
+    text = ("قال 3.5 و5 ولبنان لبنان، لبنانية (لبنان) 1,000 و1 الصواريخ والصواريخ "
+            "الصَّوارِيخُ ـلبنان لبنان‏ km kmh 5.5.5 ٣٫٥ ٥ x5 5x لبنان")
+    rng = random.Random(4)
+    words = sorted(set(WORD_PATTERN.findall(text)))
+    for _ in range(200):
+        hits = set(rng.sample(words, rng.randint(1, 4)))
+        expected = [m.span() for m in WORD_PATTERN.finditer(text) if m.group() in hits]
+        assert sorted(s for w in hits for s in _occurrences(text, w)) == expected
