@@ -168,6 +168,11 @@ class IndexArrays:
             return _join(ids, np.int32), _join([part[1] for part in parts], np.float32)
         return self.cache.get((self._layout, field, text), read)
 
+    def cached(self, key: tuple[Hashable, ...], compute: Callable[[], Any]) -> Any:
+        """What ``compute`` gives, kept in the cache under ``key`` and the index's segments
+        (for values that only depend on them, such as a term's scores)."""
+        return self.cache.get((self._layout, *key), compute)
+
     def lengths(self, field: str) -> np.ndarray:
         """Each document's length of ``field`` (float32)."""
         return self._memo(("lengths", field), lambda: _join(

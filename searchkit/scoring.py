@@ -101,14 +101,19 @@ class _Evaluator:
         if field not in SCORED_FIELDS:  # a filter field: Whoosh scores the frequency
             out.score[ids] += q.boost * freqs
         else:
-            # Whoosh's statistics: deleted documents count (its postings keep them).
-            average = self.averages.get(field)
-            if average is None:
-                average = self.averages[field] = \
-                    (self.reader.field_length(field) / self.size) or 1.0
-            idf = log(self.size / (len(ids) + 1)) + 1
-            norm = self.k1 * ((1 - self.b) + self.b * self.arrays.lengths(field)[ids] / average)
-            out.score[ids] += q.boost * idf * (freqs * (self.k1 + 1)) / (freqs + norm)
+            out.score[ids] += q.boost * self.arrays.cached(
+                ("bm25", field, text, self.k1, self.b), lambda: self._bm25(field, ids, freqs))
+
+    def _bm25(self, field: str, ids: np.ndarray, freqs: np.ndarray) -> np.ndarray:
+        """Each posting's BM25 weight (before the query's boost), with Whoosh's statistics:
+        deleted documents count (its postings keep them)."""
+        average = self.averages.get(field)
+        if average is None:
+            average = self.averages[field] = \
+                (self.reader.field_length(field) / self.size) or 1.0
+        idf = log(self.size / (len(ids) + 1)) + 1
+        norm = self.k1 * ((1 - self.b) + self.b * self.arrays.lengths(field)[ids] / average)
+        return idf * (freqs * (self.k1 + 1)) / (freqs + norm)
 
     def phrase(self, q: query.Phrase) -> Scored:
         """A phrase needs positions: Whoosh finds and scores its documents, which then join
