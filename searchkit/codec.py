@@ -55,7 +55,26 @@ _DTYPES = (np.dtype("<u1"), np.dtype("<u2"), np.dtype("<u4"), np.dtype("<f4"))
 _BIG_UINT = np.dtype(">u4")  # Whoosh's pack_uint, the value of a Frequency posting
 
 
-class PositionsFormat(formats.Positions):
+class _MemoWordValues:
+    """Whoosh's ``word_values`` through an analyzer's per-word memo
+    (:meth:`~searchkit.analysis.ArabicAnalyzer.term_positions`) when it has one."""
+
+    field_boost: float
+
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any
+                    ) -> Iterator[tuple[str, int, float, bytes]]:
+        term_positions = getattr(analyzer, "term_positions", None)
+        if term_positions is None:
+            yield from super().word_values(value, analyzer, **kwargs)  # type: ignore[misc]
+            return
+        for term, found in term_positions(value).items():
+            yield term, len(found), len(found) * self.field_boost, self._value(found)
+
+    def _value(self, positions: list[int]) -> bytes:
+        raise NotImplementedError
+
+
+class PositionsFormat(_MemoWordValues, formats.Positions):
     """Whoosh's positions format with values as little-endian uint32 arrays (not pickles),
     indexing through the analyzer's per-word memo when it has one.
 
@@ -64,15 +83,8 @@ class PositionsFormat(formats.Positions):
     [2, 7]
     """
 
-    def word_values(self, value: Any, analyzer: Any, **kwargs: Any
-                    ) -> Iterator[tuple[str, int, float, bytes]]:
-        term_positions = getattr(analyzer, "term_positions", None)  # ArabicAnalyzer's
-        if term_positions is None:
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        boost = self.field_boost
-        for term, found in term_positions(value).items():
-            yield term, len(found), len(found) * boost, array("I", found).tobytes()
+    def _value(self, positions: list[int]) -> bytes:
+        return self.encode(positions)
 
     def encode(self, poslist: Any) -> bytes:
         return array("I", poslist).tobytes()
@@ -84,19 +96,12 @@ class PositionsFormat(formats.Positions):
         return len(valuestring) // 4
 
 
-class FrequencyFormat(formats.Frequency):
+class FrequencyFormat(_MemoWordValues, formats.Frequency):
     """Whoosh's frequency format, indexing through the analyzer's per-word memo when it
     has one."""
 
-    def word_values(self, value: Any, analyzer: Any, **kwargs: Any
-                    ) -> Iterator[tuple[str, int, float, bytes]]:
-        term_positions = getattr(analyzer, "term_positions", None)  # ArabicAnalyzer's
-        if term_positions is None:
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        boost = self.field_boost
-        for term, found in term_positions(value).items():
-            yield term, len(found), len(found) * boost, pack_uint(len(found))
+    def _value(self, positions: list[int]) -> bytes:
+        return pack_uint(len(positions))
 
 
 class Postings(NamedTuple):

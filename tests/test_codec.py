@@ -311,3 +311,15 @@ def test_fields_get_only_their_own_terms(tmp_path: Path) -> None:
     assert terms == {("title_exact", "كوريا"), ("title_exact", "الشماليه"),
                      ("body_exact", "قمه"), ("body_exact", "موسكو")}
     ix.close()
+
+
+def test_formats_index_through_the_memo_as_whoosh_would() -> None:
+    schema = make_schema()
+    texts = ["وَالصَّوارِيخُ فرط صوتيّة 3.5 km ﷺ", "في في في", "", "ذهب إلى المدرسةِ ثم ذهب",
+             " ".join(_docs(3, 1)[0]["body"].split() * 2)]
+    for name, base in (("body_exact", formats.Positions), ("body", formats.Frequency)):
+        field = schema[name]
+        for text in texts:
+            fast = sorted(field.format.word_values(text, field.analyzer, mode="index"))
+            slow = sorted(base.word_values(field.format, text, field.analyzer, mode="index"))
+            assert fast == slow
