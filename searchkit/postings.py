@@ -89,8 +89,13 @@ def read_postings(reader: IndexReader, field: str, text: str) -> Postings:
     Deleted documents are included (as in Whoosh's statistics); callers mask them. The
     term's record is read and decoded straight from the postings file (no matcher).
     """
+    terms = reader._terms
+    if not hasattr(terms, "record"):  # a segment another Whoosh writer (codec) wrote
+        raise IndexCorruptError(
+            f"segment {reader.segment().segment_id()} was not written by searchkit: rebuild "
+            "the index (searchkit index --rebuild FOLDER)")
     try:
-        record = reader._terms.record(field, reader.schema[field].to_bytes(text))
+        record = terms.record(field, reader.schema[field].to_bytes(text))
     except KeyError:  # not a field of the schema
         return _EMPTY
     if record is None:

@@ -323,3 +323,17 @@ def test_formats_index_through_the_memo_as_whoosh_would() -> None:
             fast = sorted(field.format.word_values(text, field.analyzer, mode="index"))
             slow = sorted(base.word_values(field.format, text, field.analyzer, mode="index"))
             assert fast == slow
+
+
+def test_a_segment_written_by_whoosh_s_own_codec_asks_for_a_rebuild(tmp_path: Path) -> None:
+    from searchkit import IndexCorruptError
+
+    with SearchEngine(tmp_path / "ix") as engine:
+        engine.add_documents(_docs(1, 5))
+    ix = index.open_dir(str(tmp_path / "ix"))
+    with ix.writer() as writer:  # Whoosh's writer and default codec, behind searchkit's back
+        writer.add_document(id="x", body="موسكو", body_exact="موسكو")
+    ix.close()
+    with SearchEngine(tmp_path / "ix", create=False) as engine, \
+            pytest.raises(IndexCorruptError, match="not written by searchkit"):
+        engine.search("موسكو")
