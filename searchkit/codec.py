@@ -2,8 +2,9 @@
 
 Whoosh 3's codec writes each term's postings as pickled blocks of Python tuples, and the
 positions of each posting as a pickled list: about 20 bytes a posting with positions, and
-a decode per block at search time. :class:`SearchkitCodec` keeps Whoosh 3's term
-dictionary, columns and stored fields, and writes each term's postings as one record:
+a decode per block at search time. :class:`SearchkitCodec` keeps Whoosh 3's columns and
+stored fields, keeps its terms in a :class:`~searchkit.termdict.TermDict`, and writes each
+term's postings as one record:
 
 * document numbers as deltas, weights (term frequencies) and positions (deltas inside each
   posting), each in the narrowest unsigned type that holds it (1, 2 or 4 bytes);
@@ -391,8 +392,11 @@ class CompactTermsReader(W3TermsReader):
         self._fieldmap = self._dict.fieldmap
         self._fieldunmap = {number: name for name, number in self._fieldmap.items()}
 
+    def _find(self, fieldname: str, tbytes: bytes) -> int | None:
+        return self._dict.find(self._keycoder(fieldname, tbytes))
+
     def __contains__(self, term: Any) -> bool:
-        return self._dict.find(self._keycoder(*term)) is not None
+        return self._find(*term) is not None
 
     def _keys_from(self, key: bytes) -> Iterator[tuple[int, tuple[str, bytes]]]:
         for i, found in self._dict.keys_from(self._dict.first_at_or_after(key)):
@@ -425,7 +429,7 @@ class CompactTermsReader(W3TermsReader):
     def info_at(self, i: int) -> W3TermInfo:
         """Term ``i``'s statistics, from its postings record."""
         info = self._bare_info(i)
-        postings = decode_postings(read_record(self._postfile, info))
+        postings = load_postings(self._postfile, info, self._dict.key(i))
         if info._df:
             info._weight = float(postings.weights.sum())
             info._maxweight = float(postings.weights.max())
@@ -433,34 +437,33 @@ class CompactTermsReader(W3TermsReader):
         return info
 
     def term_info(self, fieldname: str, tbytes: bytes) -> W3TermInfo:
-        found = self._dict.find(self._keycoder(fieldname, tbytes))
+        found = self._find(fieldname, tbytes)
         if found is None:
             raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
         return self.info_at(found)
 
     def frequency(self, fieldname: str, tbytes: bytes) -> float:
-        found = self._dict.find(self._keycoder(fieldname, tbytes))
+        found = self._find(fieldname, tbytes)
         return 0.0 if found is None else self.info_at(found).weight()
 
     def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
-        found = self._dict.find(self._keycoder(fieldname, tbytes))
+        found = self._find(fieldname, tbytes)
         return 0 if found is None else int(self._dict.dfs[found])
 
     def matcher(self, fieldname: str, tbytes: bytes, format_: formats.Format,
                 scorer: Any = None) -> ArrayMatcher:
-        found = self._dict.find(self._keycoder(fieldname, tbytes))
+        found = self._find(fieldname, tbytes)
         if found is None:
             raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
         return self._codec.postings_reader(self._postfile, self._bare_info(found), format_,
                                            term=(fieldname, tbytes), scorer=scorer)
 
-    def record(self, fieldname: str, tbytes: bytes) -> bytes | None:
-        """The postings record of a term, or None when the segment has no such term."""
-        found = self._dict.find(self._keycoder(fieldname, tbytes))
-        if found is None:
-            return None
-        offset, length = self._dict.extent(found)
-        return self._postfile.get(offset, length)
+    def postings(self, fieldname: str, tbytes: bytes) -> Postings | None:
+        """A term's postings, decoded (no matcher), or None when the segment has no such
+        term; Whoosh's ``CorruptIndexError`` for a damaged record."""
+        found = self._find(fieldname, tbytes)
+        return None if found is None else load_postings(
+            self._postfile, self._bare_info(found), (fieldname, tbytes))
 
     def close(self) -> None:
         self._postfile.close()
@@ -520,10 +523,7 @@ class SearchkitCodec(W3Codec):
 
     def postings_reader(self, dbfile: Any, terminfo: W3TermInfo, format_: formats.Format,
                         term: Any = None, scorer: Any = None) -> ArrayMatcher:
-        try:
-            postings = decode_postings(read_record(dbfile, terminfo))
-        except (ValueError, struct.error, zlib.error) as exc:
-            raise CorruptIndexError(f"damaged postings of {term} ({exc})") from None
+        postings = load_postings(dbfile, terminfo, term)
         return ArrayMatcher(postings.ids.tolist(), postings.weights.tolist(),
                             _Values(postings), format_, scorer=scorer, term=term,
                             terminfo=terminfo)
@@ -534,14 +534,15 @@ class SearchkitCodec(W3Codec):
                                   segment.open_file(storage, self.POSTS_EXT))
 
 
-def read_record(dbfile: Any, terminfo: W3TermInfo) -> bytes:
-    """The record of a term from the postings file."""
-    offset, length = terminfo.extent()
-    if isinstance(length, tuple):  # whoosh3 3.54 keeps it as struct.unpack returned it
-        (length,) = length
-    return dbfile.get(offset, length)
+def load_postings(dbfile: Any, terminfo: W3TermInfo, term: Any) -> Postings:
+    """The postings of ``term`` (for the error message) at ``terminfo``'s extent in the
+    postings file; Whoosh's ``CorruptIndexError`` when the record is damaged."""
+    try:
+        return decode_postings(dbfile.get(*terminfo.extent()))
+    except (ValueError, TypeError, struct.error, zlib.error) as exc:
+        raise CorruptIndexError(f"damaged postings of {term} ({exc})") from None
 
 
 __all__ = ["ArrayMatcher", "CompactFieldWriter", "CompactPostingsWriter", "CompactTermsReader",
            "PositionsFormat", "Postings", "SearchkitCodec", "TermCursor", "decode_postings",
-           "encode_postings", "read_record"]
+           "encode_postings", "load_postings"]

@@ -15,9 +15,7 @@ the index's segments, columns and lengths under their segment -- within a memory
 
 from __future__ import annotations
 
-import struct
 import threading
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -25,11 +23,10 @@ from typing import Any
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.columns import VarBytesColumn
-from whoosh.reading import IndexReader
+from whoosh.reading import CorruptIndexError, IndexReader
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from .codec import decode_postings
 from .errors import IndexCorruptError
 
 # Field length as Whoosh stores it (one byte, logarithmic) -> the length it stands for.
@@ -90,22 +87,20 @@ def read_postings(reader: IndexReader, field: str, text: str) -> Postings:
     term's record is read and decoded straight from the postings file (no matcher).
     """
     terms = reader._terms
-    if not hasattr(terms, "record"):  # a segment another Whoosh writer (codec) wrote
+    if not hasattr(terms, "postings"):  # a segment another Whoosh writer (codec) wrote
         raise IndexCorruptError(
             f"segment {reader.segment().segment_id()} was not written by searchkit: rebuild "
             "the index (searchkit index --rebuild FOLDER)")
     try:
-        record = terms.record(field, reader.schema[field].to_bytes(text))
+        postings = terms.postings(field, reader.schema[field].to_bytes(text))
     except KeyError:  # not a field of the schema
         return _EMPTY
-    if record is None:
-        return _EMPTY
-    try:
-        postings = decode_postings(record)
-    except (ValueError, TypeError, struct.error, zlib.error) as exc:
+    except CorruptIndexError as exc:
         raise IndexCorruptError(
-            f"damaged postings of {field}:{text} in segment {reader.segment().segment_id()} "
-            f"({exc}): rebuild the index (searchkit index --rebuild FOLDER)") from None
+            f"{exc} in segment {reader.segment().segment_id()}: rebuild the index "
+            "(searchkit index --rebuild FOLDER)") from None
+    if postings is None:
+        return _EMPTY
     return postings.ids, postings.weights
 
 
