@@ -216,8 +216,8 @@ class TermPool:
     """The postings a writer collects for its segment, by field (see :class:`_FieldPostings`).
 
     Takes postings one at a time as Whoosh's pool does (``add`` of a ``(field, term bytes,
-    document, weight, value)`` tuple), in any document order, and whole text fields
-    (:meth:`add_text`).
+    document, weight, value)`` tuple), in any document order, and whole field values
+    (:meth:`add_field`).
     """
 
     def __init__(self, schema: Schema) -> None:
@@ -270,10 +270,10 @@ class TermPool:
             length += freq
         return length
 
-    def write(self, schema: Schema, writer: CompactFieldWriter) -> None:
+    def write(self, writer: CompactFieldWriter) -> None:
         """Write every field's terms (fields in name order) through ``writer``."""
         for fieldname in sorted(self._fields):
-            fieldobj = schema[fieldname]
+            fieldobj = self.schema[fieldname]
             writer.start_field(fieldname, fieldobj)
             self._fields[fieldname].write(writer, fieldobj.format)
             writer.finish_field()
@@ -298,7 +298,7 @@ class SegmentWriter(WhooshSegmentWriter):
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
-        self.pool.write(self.schema, self.fieldwriter)
+        self.pool.write(self.fieldwriter)
         self.fieldwriter.close()
 
     def add_document(self, **fields: Any) -> None:

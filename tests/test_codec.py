@@ -293,7 +293,7 @@ def test_array_pool_sorts_postings_added_out_of_order() -> None:
         pool.add(("body_exact", b"a", docnum, 1.0, POSITIONS.encode([docnum])))
     pool.add(("id", b"x", 2, 1.0, b""))
     out = Recorder()
-    pool.write(schema, out)  # type: ignore[arg-type]
+    pool.write(out)  # type: ignore[arg-type]
     assert [(f, t, df) for f, t, df, _ in out.records] == [
         ("body_exact", b"a", 4), ("body_exact", b"b", 4), ("id", b"x", 1)]
     got = decode_postings(out.records[1][3])

@@ -86,14 +86,14 @@ class AnalysisOptions:
 DEFAULT_OPTIONS = AnalysisOptions()
 
 
-# Memos of ArabicAnalyzer.terms_of, by chain; the words of the last text tokenized.
+# Memos of ArabicAnalyzer.terms_of, by chain.
 _MEMOS: dict[tuple[tuple[str, str], ...], dict[str, tuple[str, ...]]] = {}
-_last_words: tuple[str, list[str]] = ("", [])
 
 
 class ArabicAnalyzer(CompositeAnalyzer):
-    """Whoosh's chain of an :class:`ArabicTokenizer` and per-token filters, plus
-    :meth:`term_positions` for indexing, which runs the filters once per distinct word.
+    """Whoosh's chain of an :class:`ArabicTokenizer` and per-token filters, plus what
+    indexing uses to run the filters once per distinct word: :meth:`words`,
+    :meth:`terms_of` and :meth:`term_positions`.
 
     Every filter here maps one token to its terms without looking at its neighbours, so a
     word's terms are the same wherever it stands.
@@ -137,12 +137,8 @@ class ArabicAnalyzer(CompositeAnalyzer):
 
     @staticmethod
     def words(value: str) -> list[str]:
-        """The words of ``value`` as the tokenizer cuts them (the last text's are kept:
-        an exact and a stemmed field index the same text one after the other)."""
-        global _last_words
-        if _last_words[0] is not value:
-            _last_words = (value, WORD_PATTERN.findall(value))
-        return _last_words[1]
+        """The words of ``value`` as the tokenizer cuts them."""
+        return WORD_PATTERN.findall(value)
 
     def term_positions(self, value: str) -> dict[str, list[int]]:
         """Each term of ``value`` (as the chain gives them) with the positions of the
