@@ -429,7 +429,7 @@ class CompactTermsReader(W3TermsReader):
     def info_at(self, i: int) -> W3TermInfo:
         """Term ``i``'s statistics, from its postings record."""
         info = self._bare_info(i)
-        postings = load_postings(self._postfile, info, self._dict.key(i))
+        postings = load_postings(self._postfile, info, self._keydecoder(self._dict.key(i)))
         if info._df:
             info._weight = float(postings.weights.sum())
             info._maxweight = float(postings.weights.max())
@@ -523,7 +523,7 @@ class SearchkitCodec(W3Codec):
 
     def postings_reader(self, dbfile: Any, terminfo: W3TermInfo, format_: formats.Format,
                         term: Any = None, scorer: Any = None) -> ArrayMatcher:
-        postings = load_postings(dbfile, terminfo, term)
+        postings = load_postings(dbfile, terminfo, term or ("?", b""))
         return ArrayMatcher(postings.ids.tolist(), postings.weights.tolist(),
                             _Values(postings), format_, scorer=scorer, term=term,
                             terminfo=terminfo)
@@ -534,13 +534,16 @@ class SearchkitCodec(W3Codec):
                                   segment.open_file(storage, self.POSTS_EXT))
 
 
-def load_postings(dbfile: Any, terminfo: W3TermInfo, term: Any) -> Postings:
-    """The postings of ``term`` (for the error message) at ``terminfo``'s extent in the
-    postings file; Whoosh's ``CorruptIndexError`` when the record is damaged."""
+def load_postings(dbfile: Any, terminfo: W3TermInfo, term: tuple[str, bytes]) -> Postings:
+    """The postings of ``term`` (field, term bytes: for the error message) at
+    ``terminfo``'s extent in the postings file; Whoosh's ``CorruptIndexError`` when the
+    record is damaged."""
     try:
         return decode_postings(dbfile.get(*terminfo.extent()))
     except (ValueError, TypeError, struct.error, zlib.error) as exc:
-        raise CorruptIndexError(f"damaged postings of {term} ({exc})") from None
+        fieldname, tbytes = term
+        raise CorruptIndexError(f"damaged postings of {fieldname}:"
+                                f"{tbytes.decode('utf-8', 'replace')} ({exc})") from None
 
 
 __all__ = ["ArrayMatcher", "CompactFieldWriter", "CompactPostingsWriter", "CompactTermsReader",

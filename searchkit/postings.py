@@ -27,8 +27,6 @@ from whoosh.reading import CorruptIndexError, IndexReader
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from .errors import IndexCorruptError
-
 # Field length as Whoosh stores it (one byte, logarithmic) -> the length it stands for.
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 # Budget of the postings cache: decoded postings take 8 bytes each.
@@ -85,20 +83,17 @@ def read_postings(reader: IndexReader, field: str, text: str) -> Postings:
 
     Deleted documents are included (as in Whoosh's statistics); callers mask them. The
     term's record is read and decoded straight from the postings file (no matcher).
+    Whoosh's ``CorruptIndexError`` for a damaged record or a segment another Whoosh writer
+    wrote (the engine turns it into :class:`~searchkit.errors.IndexCorruptError`).
     """
     terms = reader._terms
-    if not hasattr(terms, "postings"):  # a segment another Whoosh writer (codec) wrote
-        raise IndexCorruptError(
-            f"segment {reader.segment().segment_id()} was not written by searchkit: rebuild "
-            "the index (searchkit index --rebuild FOLDER)")
+    if not hasattr(terms, "postings"):  # not the codec of searchkit's writer
+        raise CorruptIndexError(
+            f"segment {reader.segment().segment_id()} was not written by searchkit")
     try:
         postings = terms.postings(field, reader.schema[field].to_bytes(text))
     except KeyError:  # not a field of the schema
         return _EMPTY
-    except CorruptIndexError as exc:
-        raise IndexCorruptError(
-            f"{exc} in segment {reader.segment().segment_id()}: rebuild the index "
-            "(searchkit index --rebuild FOLDER)") from None
     if postings is None:
         return _EMPTY
     return postings.ids, postings.weights
