@@ -139,9 +139,7 @@ def match_spans(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
     if not terms.exact and not terms.stems:
         return []
     # Each distinct word is checked once; most of a text's words are repeats.
-    keys = terms._keys
-    hits = {word for word in set(WORD_PATTERN.findall(text))
-            if not keys.isdisjoint(_token_keys(word))}
+    hits = {word for word in set(WORD_PATTERN.findall(text)) if terms.matches_token(word)}
     return sorted(span for word in hits for span in _occurrences(text, word))
 
 

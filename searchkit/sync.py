@@ -228,7 +228,11 @@ class _Batches:
         self.count = 0
         self.dirty = False
         self.workers = idx.start_workers(ix, procs) if procs > 1 else None
-        self.writer = idx.writer(ix, workers=self.workers)
+        try:
+            self.writer = idx.writer(ix, workers=self.workers)
+        except BaseException:  # (another writer holds Whoosh's lock): no processes left over
+            self.close()
+            raise
 
     def delete(self, rel: str) -> None:
         self.writer.delete_by_term("path", rel)
