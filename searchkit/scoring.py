@@ -90,9 +90,9 @@ class _Evaluator:
 
     def add_term(self, out: Scored, q: query.Term) -> None:
         """Add the postings of ``q`` to ``out`` (in place)."""
-        field, text = q.fieldname, q.text
-        ids, freqs = self.arrays.postings(
-            field, text.decode("utf-8") if isinstance(text, bytes) else text)
+        field = q.fieldname
+        text = q.text.decode("utf-8") if isinstance(q.text, bytes) else q.text
+        ids, freqs = self.arrays.postings(field, text)
         if not len(ids):
             return
         out.matches[ids] = True
