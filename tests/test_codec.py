@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -78,9 +79,8 @@ def test_long_lists_are_deflated_to_a_fraction() -> None:
 
 def test_damaged_record_is_refused() -> None:
     record = encode_postings(list(range(0, 9000, 7)), [2.0] * 1286, [b""] * 1286, None)
-    with pytest.raises(Exception) as caught:
+    with pytest.raises((ValueError, zlib.error)):
         decode_postings(record[:-9])
-    assert isinstance(caught.value, (ValueError, __import__("zlib").error))
 
 
 def test_matcher_skips_by_bisection() -> None:
