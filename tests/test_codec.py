@@ -15,6 +15,7 @@ from whoosh.reading import CorruptIndexError
 from whoosh.system import pack_uint
 
 from searchkit import SearchEngine, codec
+from searchkit import index as idx
 from searchkit.codec import ArrayMatcher, PositionsFormat, decode_postings, encode_postings
 from searchkit.index import make_schema
 from searchkit.termdict import TermDict, TermDictWriter
@@ -136,8 +137,10 @@ def test_merging_segments_keeps_every_posting(tmp_path: Path) -> None:
     ix = index.open_dir(str(tmp_path / "ix"))
     before = _all_postings(ix)
     assert len(ix._segments()) == 3 and before
-    ix.optimize()  # Whoosh's merge reads our records and writes them again
+    # searchkit's writer merges: Whoosh reads our records, the array pool writes them again.
+    idx.writer(ix).commit(optimize=True)
     assert len(ix._segments()) == 1
+    assert isinstance(ix._segments()[0].codec(), codec.SearchkitCodec)
     assert _all_postings(ix) == before
     ix.close()
 
