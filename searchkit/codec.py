@@ -236,13 +236,159 @@ def encode_values(ids: Sequence[int] | np.ndarray, weights: Sequence[float] | np
     return _finish(flags, count, b"".join(parts))
 
 
+def _deflate(body: bytes | memoryview) -> bytes:
+    """``body`` deflated (zlib level 6). Bodies under 4 KiB get a 4 KiB window and a small
+    hash table: zlib's set-up for its defaults costs more than deflating a short record."""
+    small = len(body) < 4096
+    packer = zlib.compressobj(6, zlib.DEFLATED, 12 if small else 15, 4 if small else 8)
+    return packer.compress(body) + packer.flush()
+
+
 def _finish(flags: int, count: int, body: bytes) -> bytes:
     """The record: its header and ``body``, deflated if that makes it shorter."""
     if len(body) >= _COMPRESS_FROM:
-        packed = zlib.compress(body, 6)
+        packed = _deflate(body)
         if len(packed) < len(body):
             flags, body = flags | _DEFLATED, packed
     return _HEADER.pack(flags, count) + body
+
+
+def _widths(tops: np.ndarray) -> np.ndarray:
+    """Bytes per item (1, 2 or 4) of the narrowest unsigned type holding each of ``tops``."""
+    return np.where(tops < 2**8, 1, np.where(tops < 2**16, 2, 4))
+
+
+def _term_max(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The largest of ``values[starts[t]:starts[t] + sizes[t]]`` for each t (0 if empty)."""
+    if not len(values):
+        return np.zeros(len(starts), np.int64)
+    tops = np.maximum.reduceat(values, np.minimum(starts, len(values) - 1))
+    return np.where(sizes > 0, tops, 0)
+
+
+def _lay_out(out: np.ndarray, at: np.ndarray, widths: np.ndarray, sizes: np.ndarray,
+             values: np.ndarray, owners: np.ndarray, places: np.ndarray) -> None:
+    """Write arrays as :func:`_put` does, many at once: array t (``sizes[t]`` items of
+    ``widths[t]`` bytes) at ``out[at[t]]``; item i, ``values[i]``, is item ``places[i]`` of
+    array ``owners[i]``."""
+    out[at] = widths // 2  # the type code: 1, 2, 4 bytes -> 0, 1, 2
+    item_at = at[owners] + 1 + places
+    item_widths, item_sizes = widths[owners], sizes[owners]
+    for plane in range(4):
+        wide = item_widths > plane
+        if not wide.any():
+            break
+        out[(item_at + plane * item_sizes)[wide]] = (values[wide] >> (8 * plane)) & 255
+
+
+def encode_records(bounds: np.ndarray, ids: np.ndarray, weights: np.ndarray,
+                   lengths: np.ndarray, data: np.ndarray, fmt: formats.Format | None
+                   ) -> tuple[list[bytes | memoryview], np.ndarray]:
+    """:func:`encode_values` of many terms at once, laid out with numpy: term t has postings
+    ``bounds[t]:bounds[t + 1]`` (at least one) of ``ids`` (ascending), ``weights`` and
+    ``lengths``, their values end to end in ``data`` (uint8). Returns the records end to end
+    (as pieces to join or write) and each record's length.
+
+    Terms numpy does not lay out here (fractional weights, positions out of order, values
+    that are not the format's own) go through :func:`encode_values`; the bytes are the same.
+    """
+    bounds = np.asarray(bounds, np.int64) - bounds[0]
+    sizes, starts = np.diff(bounds), bounds[:-1]
+    terms = len(sizes)
+    owners = np.repeat(np.arange(terms), sizes)
+    places = np.arange(len(owners)) - starts[owners]
+    ids = np.asarray(ids, np.int64)
+    deltas = np.diff(ids, prepend=0)
+    deltas[starts] = ids[starts]
+    weights = np.asarray(weights, np.float64)
+    counts = weights.astype(np.int64)
+    odd = (counts != weights) | (weights < 0) | (counts >= 2**32)
+    lengths = np.asarray(lengths, np.int64)
+    flags = np.zeros(terms, np.int64)
+    steps = step_owners = step_places = None
+    positional = isinstance(fmt, PositionsFormat)
+    if positional and not (lengths % 4).any():
+        flags |= _POSITIONS
+        per = lengths // 4
+        odd |= per != counts
+        positions = data.view("<u4").astype(np.int64)
+        steps = np.diff(positions, prepend=0)
+        firsts = (np.cumsum(per) - per)[per > 0]
+        steps[firsts] = positions[firsts]
+        step_postings = np.repeat(np.arange(len(per)), per)
+        odd[step_postings[steps < 0]] = True
+        step_owners = owners[step_postings]
+        step_sizes = np.bincount(step_owners, minlength=terms)
+        step_starts = np.cumsum(step_sizes) - step_sizes
+        step_places = np.arange(len(steps)) - step_starts[step_owners]
+    elif positional:
+        odd[:] = True
+    else:  # Whoosh's Frequency values (each its posting's weight) or none at all
+        valued = lengths > 0
+        if valued.any():
+            big = np.zeros(len(lengths), np.int64)
+            frequencies = valued & (lengths == 4)
+            at = (np.cumsum(lengths) - lengths)[frequencies]
+            for byte in range(4):  # big-endian uint32
+                big[frequencies] |= data[at + byte].astype(np.int64) << (24 - 8 * byte)
+            odd |= valued & ((lengths != 4) | (big != weights))
+            has_values = np.add.reduceat(valued, starts) > 0
+            odd |= (has_values & (np.add.reduceat(valued, starts) < sizes))[owners]
+            flags[has_values] |= _FREQUENCIES
+    irregular = np.add.reduceat(odd, starts) > 0
+    weighted = np.add.reduceat(weights != 1, starts) > 0
+    flags[weighted] |= _WEIGHTS
+    id_widths = _widths(_term_max(deltas, starts, sizes))
+    count_widths = _widths(_term_max(counts, starts, sizes))
+    body = 1 + sizes * id_widths + weighted * (1 + sizes * count_widths)
+    if steps is not None:
+        step_widths = _widths(_term_max(steps, step_starts, step_sizes))
+        body += 1 + step_sizes * step_widths
+    record = np.where(irregular, 0, _HEADER.size + body)
+    at = np.cumsum(record) - record
+    out = np.zeros(int(record.sum()), np.uint8)
+    kept = ~irregular
+    out[at[kept]] = flags[kept]
+    for plane in range(4):
+        out[at[kept] + 1 + plane] = (sizes[kept] >> (8 * plane)) & 255
+    # Irregular terms have no room: their items go nowhere (dropped by the masks below).
+    regular = kept[owners]
+    mark = np.cumsum(kept) - 1  # a regular term's number among the regular ones
+    _lay_out(out, at[kept] + _HEADER.size, id_widths[kept], sizes[kept], deltas[regular],
+             mark[owners][regular], places[regular])
+    at_weights = at + _HEADER.size + 1 + sizes * id_widths
+    chosen = kept & weighted
+    if chosen.any():
+        items = chosen[owners]
+        _lay_out(out, at_weights[chosen], count_widths[chosen], sizes[chosen], counts[items],
+                 np.cumsum(chosen)[owners][items] - 1, places[items])
+    if steps is not None:
+        at_steps = at_weights + weighted * (1 + sizes * count_widths)
+        items = kept[step_owners]
+        _lay_out(out, at_steps[kept], step_widths[kept], step_sizes[kept], steps[items],
+                 mark[step_owners][items], step_places[items])
+    # Long bodies are deflated and irregular terms encoded one by one: those records
+    # replace their place in ``out``.
+    whole = memoryview(out.tobytes())
+    value_starts = np.concatenate(([0], np.cumsum(lengths)))
+    pieces: list[bytes | memoryview] = []
+    done = 0
+    for term in np.flatnonzero(irregular | (kept & (body >= _COMPRESS_FROM))).tolist():
+        first, last = int(at[term]), int(at[term] + record[term])
+        if irregular[term]:
+            low, high = int(starts[term]), int(starts[term] + sizes[term])
+            replaced = encode_values(ids[low:high].tolist(), weights[low:high].tolist(),
+                                     lengths[low:high].tolist(), data[value_starts[low]:
+                                     value_starts[high]].tobytes(), fmt)
+        else:
+            packed = _deflate(whole[first + _HEADER.size:last])
+            if len(packed) >= last - first - _HEADER.size:
+                continue
+            replaced = _HEADER.pack(int(flags[term]) | _DEFLATED, int(sizes[term])) + packed
+        pieces += (whole[done:first], replaced)
+        record[term], done = len(replaced), last
+    pieces.append(whole[done:])
+    return pieces, record
 
 
 def _position_steps(counts: np.ndarray, data: bytes) -> np.ndarray | None:
@@ -372,12 +518,15 @@ class CompactFieldWriter(W3FieldWriter):
         self._tindex.add(pack_ushort(self._fieldid) + self._btext, info.doc_frequency(),
                          offset, length)
 
-    def add_record(self, tbytes: bytes, df: int, record: bytes) -> None:
-        """Add a term of the current field with its postings already encoded (terms in
-        byte order)."""
+    def add_records(self, keys: list[bytes], dfs: np.ndarray,
+                    records: list[bytes | memoryview], lengths: np.ndarray) -> None:
+        """Add terms of the current field (``keys`` ascending) with their postings already
+        encoded: ``records`` end to end (in pieces), each ``lengths`` bytes long."""
         offset = self._postfile.tell()
-        self._postfile.write(record)
-        self._tindex.add(pack_ushort(self._fieldid) + tbytes, df, offset, len(record))
+        for piece in records:
+            self._postfile.write(piece)
+        field = pack_ushort(self._fieldid)
+        self._tindex.extend([field + key for key in keys], dfs, offset, lengths)
 
 
 class CompactTermsReader(W3TermsReader):

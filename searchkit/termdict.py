@@ -32,7 +32,8 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -62,15 +63,22 @@ class TermDictWriter:
 
     def add(self, key: bytes, df: int, offset: int, length: int) -> None:
         """Add a term (``key`` above the last one) whose record is at ``offset``."""
-        if self._keys and key <= self._keys[-1]:
-            raise ValueError(f"terms out of order: {self._keys[-1]!r} then {key!r}")
+        self.extend([key], [df], offset, [length])
+
+    def extend(self, keys: list[bytes], dfs: Sequence[int] | np.ndarray, offset: int,
+               lengths: Sequence[int] | np.ndarray) -> None:
+        """Add terms (``keys`` ascending, above the last one) whose records lie end to end
+        from ``offset``, each ``lengths`` bytes long."""
+        run = self._keys[-1:] + keys
+        if any(a >= b for a, b in pairwise(run)):
+            raise ValueError(f"terms out of order: {run[0]!r} ... {run[-1]!r}")
         if self._bounds and offset != self._bounds[-1]:
-            raise ValueError(f"postings record of {key!r} at {offset}, not at the last end")
+            raise ValueError(f"postings record of {keys[:1]!r} at {offset}, not at the last end")
         if not self._bounds:
             self._bounds.append(offset)
-        self._keys.append(key)
-        self._dfs.append(df)
-        self._bounds.append(offset + length)
+        self._keys += keys
+        self._dfs += np.asarray(dfs).tolist()
+        self._bounds += (offset + np.cumsum(lengths, dtype=np.int64)).tolist()
 
     def close(self) -> None:
         """Write the arrays and the footer, and close the file."""

@@ -4,7 +4,7 @@ Whoosh's writer sends every posting through a sorting pool of Python tuples, the
 the codec one call per posting (with a field-length lookup each). :class:`TermPool` keeps
 each field's postings as parallel arrays (term number, document, weight, value bytes) and,
 when the segment is written, groups them by term with numpy and hands each term's postings
-to the field writer as one :func:`~searchkit.codec.encode_values` record.
+to the field writer as records laid out by :func:`~searchkit.codec.encode_records`.
 
 :class:`SegmentWriter` is Whoosh's segment writer with this pool. :class:`MultiWriter` hands
 documents to :class:`Workers`, processes kept across commits that each write segments with
@@ -24,7 +24,7 @@ from whoosh.fields import Schema
 from whoosh.filedb.filestore import Storage
 from whoosh.writing import SegmentWriter as WhooshSegmentWriter
 
-from .codec import CompactFieldWriter, FrequencyFormat, PositionsFormat, encode_values
+from .codec import CompactFieldWriter, FrequencyFormat, PositionsFormat, encode_records
 
 
 def _gather(values: np.ndarray, counts: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -88,23 +88,17 @@ class _FieldPostings:
         bounds = np.zeros(len(keys) + 1, np.int64)
         np.cumsum(np.bincount(ranks, minlength=len(keys)), out=bounds[1:])
         value_starts = np.concatenate(([0], np.cumsum(lengths)))
-        # A slice of the terms at a time, as Python lists (fast to cut, and not all at once).
-        for first in range(0, len(keys), self.WRITE_TERMS):
-            last = min(first + self.WRITE_TERMS, len(keys))
-            base, end = int(bounds[first]), int(bounds[last])
-            docs_list, weights_list = docs[base:end].tolist(), weights[base:end].tolist()
-            lengths_list = lengths[base:end].tolist()
-            vbase = int(value_starts[base])
-            values = data[vbase:int(value_starts[end])].tobytes()
-            starts = (value_starts[base:end + 1] - vbase).tolist()
-            cuts = (bounds[first:last + 1] - base).tolist()
-            for (key, _), low, high in zip(keys[first:last], cuts, cuts[1:], strict=False):
-                if low == high:  # a word of the other field of the text (sharing its numbers)
-                    continue
-                record = encode_values(docs_list[low:high], weights_list[low:high],
-                                       lengths_list[low:high],
-                                       values[starts[low]:starts[high]], fmt)
-                writer.add_record(key, high - low, record)
+        # Terms without postings (words of the other field of the text, which shares its
+        # numbers) are left out.
+        kept = np.flatnonzero(np.diff(bounds))
+        for first in range(0, len(kept), self.WRITE_TERMS):
+            chosen = kept[first:first + self.WRITE_TERMS]
+            low, high = int(bounds[chosen[0]]), int(bounds[chosen[-1] + 1])
+            records, sizes = encode_records(
+                np.append(bounds[chosen], high), docs[low:high], weights[low:high],
+                lengths[low:high], data[value_starts[low]:value_starts[high]], fmt)
+            writer.add_records([keys[term][0] for term in chosen.tolist()],
+                               bounds[chosen + 1] - bounds[chosen], records, sizes)
 
 
 class _WordNumbers(dict[str, int]):

@@ -72,6 +72,53 @@ def test_small_and_large_ways_write_the_same_bytes(monkeypatch: pytest.MonkeyPat
     assert [encode_postings(*sample, POSITIONS) for sample in samples] == small
 
 
+def _terms_of_postings(rng: random.Random, fmt: formats.Format | None, irregular: bool
+                       ) -> list[tuple[list[int], list[float], list[bytes]]]:
+    """Terms of random postings in ``fmt``'s values; ``irregular`` mixes in postings
+    numpy does not lay out (fractional weights, positions out of order, foreign values)."""
+    terms = []
+    for _ in range(rng.randint(1, 40)):
+        ids, positions = _random_postings(rng, rng.choice([1, 2, 5, 33, 300]))
+        weights, values = [], []
+        for found in positions:
+            found = found or [0]
+            weight = float(len(found))
+            if irregular and rng.random() < 0.05:
+                weight = rng.choice([0.5, 2.0, 7.0])
+            if irregular and rng.random() < 0.05:
+                found = found[::-1]
+            foreign = irregular and rng.random() < 0.03
+            if isinstance(fmt, PositionsFormat):
+                values.append(fmt.encode(found))
+            elif isinstance(fmt, formats.Frequency):
+                values.append(b"" if foreign else pack_uint(int(weight)))
+            else:
+                values.append(b"xy" if foreign else b"")
+            weights.append(weight if fmt is not None or irregular else 1.0)
+        terms.append((ids, weights, values))
+    return terms
+
+
+@pytest.mark.parametrize("fmt", [POSITIONS, codec.FrequencyFormat(), formats.Existence(), None],
+                         ids=["positions", "frequency", "existence", "none"])
+@pytest.mark.parametrize("irregular", [False, True])
+def test_many_records_at_once_are_the_records_one_at_a_time(
+        fmt: formats.Format | None, irregular: bool) -> None:
+    rng = random.Random(f"{fmt}{irregular}")
+    for _ in range(15):
+        terms = _terms_of_postings(rng, fmt, irregular)
+        one_by_one = [encode_postings(ids, weights, values, fmt)
+                      for ids, weights, values in terms]
+        values = [v for _, _, vs in terms for v in vs]
+        pieces, lengths = codec.encode_records(
+            np.cumsum([0] + [len(ids) for ids, _, _ in terms]),
+            np.concatenate([ids for ids, _, _ in terms]),
+            np.concatenate([w for _, w, _ in terms]).astype(np.float32),
+            np.array([len(v) for v in values]), np.frombuffer(b"".join(values), np.uint8), fmt)
+        assert lengths.tolist() == [len(record) for record in one_by_one]
+        assert b"".join(pieces) == b"".join(one_by_one)
+
+
 def test_long_lists_are_deflated_to_a_fraction() -> None:
     ids = list(range(0, 40_000, 3))
     record = encode_postings(ids, [1.0] * len(ids), [b""] * len(ids), None)
@@ -283,8 +330,11 @@ def test_array_pool_sorts_postings_added_out_of_order() -> None:
         def start_field(self, fieldname: str, fieldobj: object) -> None:
             self.field = fieldname
 
-        def add_record(self, tbytes: bytes, df: int, record: bytes) -> None:
-            self.records.append((self.field, tbytes, df, record))
+        def add_records(self, keys: list[bytes], dfs: np.ndarray, records: list[bytes],
+                        lengths: np.ndarray) -> None:
+            blob, ends = b"".join(records), np.cumsum(lengths).tolist()
+            for key, df, start, end in zip(keys, dfs.tolist(), [0, *ends], ends, strict=False):
+                self.records.append((self.field, key, df, blob[start:end]))
 
         def finish_field(self) -> None:
             pass
