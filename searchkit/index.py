@@ -33,7 +33,7 @@ from .codec import FrequencyFormat, PositionsFormat, SearchkitCodec
 from .documents import Document
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError
 from .lock import DEFAULT_WAIT, WriteLock
-from .writer import MultiWriter, SegmentWriter, Workers
+from .writer import Handler, MultiWriter, SegmentWriter, Workers
 
 FORMAT_VERSION = 3
 META_FILE = "searchkit.json"
@@ -161,8 +161,8 @@ def writer(ix: Index, timeout: float = 0.0, workers: Workers | None = None) -> I
     :class:`~searchkit.lock.WriteLock` first: it waits for other searchkit writers and
     names them.
 
-    With ``workers`` (:func:`start_workers`), documents are analyzed and written by those
-    processes (:class:`~searchkit.writer.MultiWriter`).
+    With ``workers`` (:func:`start_workers`), the writer also commits the segments those
+    processes wrote (:class:`~searchkit.writer.MultiWriter`).
     """
     try:
         if workers is not None:
@@ -174,9 +174,11 @@ def writer(ix: Index, timeout: float = 0.0, workers: Workers | None = None) -> I
         ) from None
 
 
-def start_workers(ix: Index, procs: int) -> Workers:
-    """``procs`` writer processes for :func:`writer`; close them when done."""
-    return Workers(ix.storage, ix.indexname, procs, _WRITER_OPTIONS)
+def start_workers(ix: Index, procs: int, handler: Handler) -> Workers:
+    """``procs`` writer processes for :func:`writer`, each indexing the documents that
+    ``handler`` makes of the jobs sent to it (see :class:`~searchkit.writer.Workers`);
+    close them when done."""
+    return Workers(ix.storage, ix.indexname, procs, _WRITER_OPTIONS, handler)
 
 
 def document_fields(doc: Document) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from .analysis import WORD_PATTERN, token_terms
+from .analysis.tokenizer import find_words
 
 _BOUNDARY = re.compile(r"[.!?\u060c\u061b\u061f\n]+")
 # Markup leftovers (tags, lone "/>" from <br />) and runs of whitespace in displayed text.
@@ -139,7 +140,7 @@ def match_spans(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
     if not terms.exact and not terms.stems:
         return []
     # Each distinct word is checked once; most of a text's words are repeats.
-    hits = {word for word in set(WORD_PATTERN.findall(text)) if terms.matches_token(word)}
+    hits = {word for word in set(find_words(text)) if terms.matches_token(word)}
     return sorted(span for word in hits for span in _occurrences(text, word))
 
 

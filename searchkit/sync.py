@@ -11,26 +11,25 @@ changed ones are parsed.
 Documents are written in batches, each its own commit: Ctrl-C or a crash leaves the index at
 the last commit, and the next run picks up the files that were not committed yet.
 
-Files are read and parsed in a pool of ``procs`` worker processes (spawned, not forked: the
-caller may run threads, such as a progress bar). With enough to index, analysis and writing
-run in ``procs`` writer processes too (:class:`~searchkit.writer.Workers`), kept for the whole
-run, each writing a segment per batch; deletions and commits happen in this process.
+With enough to index, files are read, parsed, analyzed and written in ``procs`` writer
+processes (:class:`~searchkit.writer.Workers`; spawned, not forked: the caller may run
+threads, such as a progress bar), kept for the whole run, each writing a segment per batch.
+A document's text never travels between processes: only what each file came to (its hash,
+how many documents, why it was skipped) comes back. Deletions and commits happen in this
+process; with little to index, everything does.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
-import signal
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
-from multiprocessing.pool import AsyncResult
 from pathlib import Path
+from typing import Any
 
 from whoosh.index import Index
 
@@ -48,6 +47,7 @@ from .ingest import (
 )
 from .ingest.jsondocs import KeyMap
 from .lock import DEFAULT_WAIT, WriteLock
+from .writer import Workers
 
 MANIFEST_FILE = "searchkit-sync.json"
 MANIFEST_VERSION = 1
@@ -57,7 +57,7 @@ BATCH_DOCUMENTS = 10_000
 POOL_MIN_FILES = 64
 # Below this much text to index, spawning writer processes costs more than it saves.
 WRITER_POOL_MIN_BYTES = 4 * 2**20
-# Files read ahead per worker process, and sent to one at a time.
+# Files in flight per writer process, and sent to one at a time.
 READ_AHEAD = 64
 READ_CHUNK = 16
 
@@ -100,7 +100,8 @@ class _Outcome:
 
     entry: FileEntry
     hash: str = ""
-    documents: list[Document] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)  # to be indexed
+    written: int = 0  # documents already indexed by a writer process
     problems: list[str] = field(default_factory=list)
     same: bool = False
     error: str | None = None
@@ -186,32 +187,44 @@ def _read(task: tuple[FileEntry, str | None, Options]) -> _Outcome:
     return outcome
 
 
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+def _read_files(tasks: list[tuple[FileEntry, str | None, Options]]
+                ) -> tuple[list[dict[str, Any]], list[_Outcome]]:
+    """A writer process's job (:class:`~searchkit.writer.Workers`): read a chunk of files;
+    their documents as Whoosh fields, indexed there, and the outcomes to send back (the
+    documents counted, not sent)."""
+    outcomes = [_read(task) for task in tasks]
+    fields = []
+    for outcome in outcomes:
+        fields += map(idx.document_fields, outcome.documents)
+        outcome.written, outcome.documents = len(outcome.documents), []
+    return fields, outcomes
 
 
-def _read_all(tasks: list[tuple[FileEntry, str | None, Options]], procs: int
-              ) -> Iterator[_Outcome]:
-    if procs <= 1 or len(tasks) < POOL_MIN_FILES:
-        yield from map(_read, tasks)
-        return
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(procs, initializer=_ignore_sigint) as pool:
-        # A bounded window of files in flight: the pool parses faster than this process
-        # indexes, and Pool.imap would read ahead without limit (all the folder in memory).
-        # Files go out in chunks: one message per file cost as much as parsing it.
-        pending: deque[AsyncResult[list[_Outcome]]] = deque()
-        remaining = iter(tasks)
+class _Reading:
+    """The files to read, read in order: by the writer processes when there are some (a
+    chunk of files a job, a bounded number in flight), else here. Iterating gives the
+    outcomes a chunk at a time; :meth:`drain` gives those of the chunks in flight."""
+
+    def __init__(self, tasks: list[tuple[FileEntry, str | None, Options]],
+                 workers: Workers | None) -> None:
+        self.tasks, self.workers = tasks, workers
+
+    def __iter__(self) -> Iterator[list[_Outcome]]:
+        workers = self.workers
+        if workers is None:
+            for task in self.tasks:
+                yield [_read(task)]
+            return
+        remaining = iter(self.tasks)
         while chunk := list(islice(remaining, READ_CHUNK)):
-            pending.append(pool.apply_async(_read_chunk, (chunk,)))
-            if len(pending) * READ_CHUNK >= READ_AHEAD * procs:
-                yield from pending.popleft().get()
-        while pending:
-            yield from pending.popleft().get()
+            workers.send(chunk)
+            if workers.in_flight * READ_CHUNK >= READ_AHEAD * workers.procs:
+                yield workers.reply()
+        yield from self.drain()
 
-
-def _read_chunk(tasks: list[tuple[FileEntry, str | None, Options]]) -> list[_Outcome]:
-    return [_read(task) for task in tasks]
+    def drain(self) -> Iterator[list[_Outcome]]:
+        while self.workers is not None and self.workers.in_flight:
+            yield self.workers.reply()
 
 
 # -- the sync itself -------------------------------------------------------------------------
@@ -227,7 +240,7 @@ class _Batches:
         self.pending: dict[str, FileState | None] = {}
         self.count = 0
         self.dirty = False
-        self.workers = idx.start_workers(ix, procs) if procs > 1 else None
+        self.workers = idx.start_workers(ix, procs, _read_files) if procs > 1 else None
         try:
             self.writer = idx.writer(ix, workers=self.workers)
         except BaseException:  # (another writer holds Whoosh's lock): no processes left over
@@ -238,18 +251,26 @@ class _Batches:
         self.writer.delete_by_term("path", rel)
         self.dirty = True
 
-    def add(self, docs: Iterable[Document]) -> None:
-        for doc in docs:
+    def add(self, outcome: _Outcome) -> None:
+        """Index the documents of a file read here (count those a writer process indexed)."""
+        for doc in outcome.documents:
             self.writer.add_document(**idx.document_fields(doc))
-            self.count += 1
-            self.dirty = True
+        self.count += len(outcome.documents) + outcome.written
+        self.dirty = True
 
     def record(self, rel: str, state: FileState | None) -> None:
         """Note ``rel``'s new state (None: removed), to be saved with the next commit."""
         self.pending[rel] = state
-        if self.count >= self.size:
-            self.commit()
-            self.writer = idx.writer(self.ix, workers=self.workers)
+
+    @property
+    def due(self) -> bool:
+        """Whether the batch is full (commit, then go on with :meth:`next`)."""
+        return self.count >= self.size
+
+    def next(self) -> None:
+        """Commit the batch and start the next one."""
+        self.commit()
+        self.writer = idx.writer(self.ix, workers=self.workers)
 
     def commit(self) -> None:
         if self.dirty:
@@ -324,28 +345,24 @@ def _sync(ix: Index, index_dir: Path, folder: Path, *, procs: int | None,
             batches.delete(rel)
             batches.record(rel, None)
             report.removed += 1
-        for done, outcome in enumerate(_read_all(tasks, procs), 1):
-            entry = outcome.entry
-            report.bytes_read += entry.size
-            if outcome.error:
-                report.skipped.append(Skipped(entry.rel, outcome.error))
-            elif outcome.same:
-                report.unchanged += 1
-                batches.record(entry.rel, FileState(entry.size, entry.mtime_ns, outcome.hash))
-            else:
-                indexed_before = entry.rel in state
-                if indexed_before or not fresh:
-                    batches.delete(entry.rel)
-                batches.add(outcome.documents)
-                report.documents += len(outcome.documents)
-                report.updated += indexed_before
-                report.added += not indexed_before
-                if outcome.problems:
-                    report.skipped.append(Skipped(entry.rel, _problems(outcome.problems)))
-                batches.record(entry.rel, FileState(entry.size, entry.mtime_ns, outcome.hash))
-            if progress:
-                progress(Progress(done, len(tasks), report.bytes_read, bytes_total,
-                                  report.documents))
+        reading = _Reading(tasks, batches.workers)
+        done = 0
+
+        def take(chunk: list[_Outcome]) -> None:
+            nonlocal done
+            for outcome in chunk:
+                _take(outcome, batches, report, state, fresh)
+                done += 1
+                if progress:
+                    progress(Progress(done, len(tasks), report.bytes_read, bytes_total,
+                                      report.documents))
+
+        for chunk in reading:
+            take(chunk)
+            if batches.due:  # the documents of the chunks in flight are in this batch too
+                for late in reading.drain():
+                    take(late)
+                batches.next()
     except BaseException:
         batches.cancel()
         raise
@@ -355,6 +372,29 @@ def _sync(ix: Index, index_dir: Path, folder: Path, *, procs: int | None,
         batches.close()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _take(outcome: _Outcome, batches: _Batches, report: IngestReport,
+          state: Mapping[str, FileState], fresh: bool) -> None:
+    """Count a file read in ``report`` and put what it came to in the batch."""
+    entry = outcome.entry
+    report.bytes_read += entry.size
+    if outcome.error:
+        report.skipped.append(Skipped(entry.rel, outcome.error))
+        return
+    if outcome.same:
+        report.unchanged += 1
+    else:
+        indexed_before = entry.rel in state
+        if indexed_before or not fresh:
+            batches.delete(entry.rel)
+        batches.add(outcome)
+        report.documents += len(outcome.documents) + outcome.written
+        report.updated += indexed_before
+        report.added += not indexed_before
+        if outcome.problems:
+            report.skipped.append(Skipped(entry.rel, _problems(outcome.problems)))
+    batches.record(entry.rel, FileState(entry.size, entry.mtime_ns, outcome.hash))
 
 
 def _problems(problems: list[str], shown: int = 3) -> str:

@@ -40,7 +40,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import TextIO
 
-from .analysis.tokenizer import WORD_PATTERN
+from .analysis.tokenizer import iter_words
 from .errors import SearchkitError
 from .snippets import Formatter, PlainFormatter, Snippet, TerminalFormatter
 
@@ -212,7 +212,7 @@ def whole_words(text: str, spans: Sequence[Span]) -> tuple[Span, ...]:
     >>> whole_words("والصواريخ الروسية", [(2, 9)])
     ((0, 9),)
     """
-    words = [word.span() for word in WORD_PATTERN.finditer(text)] if spans else []
+    words = [word.span() for word in iter_words(text)] if spans else []
     widened: list[Span] = []
     for start, end in spans:
         for first, last in words:

@@ -6,9 +6,10 @@ each field's postings as parallel arrays (term number, document, weight, value b
 when the segment is written, groups them by term with numpy and hands each term's postings
 to the field writer as records laid out by :func:`~searchkit.codec.encode_records`.
 
-:class:`SegmentWriter` is Whoosh's segment writer with this pool. :class:`MultiWriter` hands
-documents to :class:`Workers`, processes kept across commits that each write segments with
-a :class:`SegmentWriter`.
+:class:`SegmentWriter` is Whoosh's segment writer with this pool. :class:`Workers` are
+processes kept across commits: each runs the jobs sent to it (in a sync: reading files) and
+writes their documents into segments of its own with a :class:`SegmentWriter`;
+:class:`MultiWriter` commits those segments with its own deletions.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import multiprocessing
 import queue as queue_module
 import signal
 from array import array
+from collections import deque
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -255,7 +258,7 @@ class TermPool:
             if value is not last_value or last_field is None \
                     or field.numbers is not last_field.numbers:
                 numbers = field.numbers
-                found = [numbers[word] for word in analyzer.words(value)]
+                found = list(map(numbers.__getitem__, analyzer.words(value)))
                 self._last = (value, field, found)
             return field.add_text(docnum, found, analyzer)
         length = 0
@@ -325,45 +328,71 @@ class WriterProcessError(RuntimeError):
 # What the parent sends a writer process to have its segment back.
 _FLUSH = "flush"
 
+# A job for a writer process -> (documents as Whoosh fields, the reply to the parent).
+Handler = Callable[[Any], tuple[Iterable[dict[str, Any]], Any]]
+
 
 class Workers:
-    """Writer processes that outlive a commit: each indexes the documents sent to it into a
-    segment of its own and hands the segment back when asked (:meth:`segments`).
+    """Writer processes that outlive a commit: each runs ``handler`` on the jobs sent to it,
+    indexes the documents it returns into a segment of its own, and hands the segment back
+    when asked (:meth:`segments`).
 
-    Kept across the commits of a long run, the processes are spawned once and keep their
-    analysis memo warm. Documents go to the processes in turn, a batch at a time.
+    ``handler(job)`` gives ``(documents, reply)``: the documents as Whoosh fields, and what
+    goes back to the parent (:meth:`reply`, in the order the jobs were sent). It must be a
+    module-level function: the processes are spawned and import it. Kept across the
+    commits of a long run, the processes are spawned once and keep their analysis memo
+    warm. Jobs go to the processes in turn.
     """
 
     def __init__(self, storage: Storage, indexname: str, procs: int,
-                 options: dict[str, Any]) -> None:
+                 options: dict[str, Any], handler: Handler) -> None:
         context = multiprocessing.get_context("spawn")
-        self._queues = [context.Queue(4) for _ in range(procs)]
-        self._results = context.Queue()
+        self._jobs = [context.Queue(4) for _ in range(procs)]
+        self._results = [context.Queue() for _ in range(procs)]
         self._processes = [context.Process(target=_work, daemon=True, args=(
-            storage, indexname, queue, self._results, options)) for queue in self._queues]
+            storage, indexname, jobs, results, options, handler))
+            for jobs, results in zip(self._jobs, self._results, strict=True)]
         for process in self._processes:
             process.start()
         self._turn = 0
+        self._owing: deque[int] = deque()  # processes owing a reply, in the order sent
 
-    def send(self, batch: list[dict[str, Any]]) -> None:
-        """Queue a batch of documents (Whoosh fields) for the next process in turn."""
-        self._queues[self._turn].put(batch)
-        self._turn = (self._turn + 1) % len(self._queues)
+    @property
+    def procs(self) -> int:
+        return len(self._processes)
+
+    @property
+    def in_flight(self) -> int:
+        """Jobs sent whose replies have not been taken yet."""
+        return len(self._owing)
+
+    def send(self, job: Any) -> None:
+        """Queue ``job`` for the next process in turn."""
+        self._jobs[self._turn].put(job)
+        self._owing.append(self._turn)
+        self._turn = (self._turn + 1) % len(self._jobs)
+
+    def reply(self) -> Any:
+        """The reply to the oldest job whose reply has not been taken (waits for it)."""
+        return self._result(self._owing.popleft())
 
     def segments(self) -> list[Any]:
-        """Each process's segment of the documents sent since the last call (none from a
-        process that got none); the processes go on with new segments."""
-        for queue in self._queues:
-            queue.put(_FLUSH)
-        found = [self._result() for _ in self._queues]
+        """Each process's segment of the documents indexed since the last call (none from a
+        process that got none); the processes go on with new segments. Take every reply
+        first."""
+        if self._owing:
+            raise RuntimeError(f"{len(self._owing)} replies not taken before the segments")
+        for jobs in self._jobs:
+            jobs.put(_FLUSH)
+        found = [self._result(i) for i in range(len(self._processes))]
         return [segment for segment in found if segment is not None]
 
-    def _result(self) -> Any:
+    def _result(self, i: int) -> Any:
         while True:
             try:
-                result = self._results.get(timeout=1)
+                result = self._results[i].get(timeout=1)
             except queue_module.Empty:
-                if not all(process.is_alive() for process in self._processes):
+                if not self._processes[i].is_alive():
                     raise WriterProcessError("a writer process died") from None
                 continue
             if isinstance(result, WriterProcessError):
@@ -372,10 +401,10 @@ class Workers:
 
     def close(self) -> None:
         """Stop the processes (any documents not handed back are dropped)."""
-        for queue, process in zip(self._queues, self._processes, strict=True):
+        for jobs, process in zip(self._jobs, self._processes, strict=True):
             if process.is_alive():
                 try:
-                    queue.put(None, timeout=1)
+                    jobs.put(None, timeout=1)
                 except queue_module.Full:
                     process.terminate()
         for process in self._processes:
@@ -386,54 +415,43 @@ class Workers:
 
 
 def _work(storage: Storage, indexname: str, jobs: Any, results: Any,
-          options: dict[str, Any]) -> None:
-    """A :class:`Workers` process: index each batch it gets into a segment, hand the
+          options: dict[str, Any], handler: Handler) -> None:
+    """A :class:`Workers` process: index the documents of each job, reply, hand the
     segment back on :data:`_FLUSH`, stop on None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     writer: SegmentWriter | None = None
     try:
         while (job := jobs.get()) is not None:
-            if job == _FLUSH:
+            if isinstance(job, str) and job == _FLUSH:
                 results.put(writer._finalize_segment() if writer else None)
                 writer = None
                 continue
-            if writer is None:
-                writer = SegmentWriter(storage.open_index(indexname), _lk=False, **options)
-            for fields in job:
+            documents, reply = handler(job)
+            for fields in documents:
+                if writer is None:
+                    writer = SegmentWriter(storage.open_index(indexname), _lk=False, **options)
                 writer.add_document(**fields)
+            results.put(reply)
     except Exception as exc:  # reported to the parent, which raises it
         results.put(WriterProcessError(f"writer process failed: {type(exc).__name__}: {exc}"))
 
 
 class MultiWriter(SegmentWriter):
-    """A writer whose documents are indexed by :class:`Workers` processes (each writing a
-    segment of its own); deletions and merges happen here, as in Whoosh's writer.
+    """A writer that also commits the segments of :class:`Workers` processes; deletions,
+    merges and any documents added here happen in this process, as in Whoosh's writer.
 
-    :meth:`cancel` drops this writer's deletions and unsent documents; what the processes
+    :meth:`cancel` drops this writer's deletions and documents; what the processes
     already have goes with them when they are closed (a run that cancels stops them).
     """
-
-    BATCH = 100  # documents sent to a process at a time
 
     def __init__(self, ix: Any, workers: Workers, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self.workers = workers
-        self._batch: list[dict[str, Any]] = []
-
-    def add_document(self, **fields: Any) -> None:
-        self._check_state()
-        self._batch.append(fields)
-        if len(self._batch) >= self.BATCH:
-            self.workers.send(self._batch)
-            self._batch = []
 
     def commit(self, mergetype: Any = None, optimize: bool | None = None,
                merge: bool | None = None) -> None:
         self._check_state()
         try:
-            if self._batch:
-                self.workers.send(self._batch)
-                self._batch = []
             added = self.workers.segments()
             segments = self._merge_segments(mergetype, optimize, merge)
             if self._added:

@@ -109,6 +109,15 @@ def test_highlight_offsets_cover_the_whole_original_word() -> None:
     assert words == ["قال", "وَالصَّوارِيخُ", "الفرط", "صوتية", "بالقطار"]
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab_1٣.,٫٬ \u064e\u0640\u200c\u0301محمد-؟x\n", max_size=24))
+def test_fast_word_finder_cuts_as_the_word_pattern(text: str) -> None:
+    from searchkit.analysis.tokenizer import WORD_PATTERN, find_words, iter_words
+
+    assert find_words(text) == WORD_PATTERN.findall(text)
+    assert [m.span() for m in iter_words(text)] == [m.span() for m in WORD_PATTERN.finditer(text)]
+
+
 def test_numbers_and_latin_words_are_tokens() -> None:
     stems = [t for t in analyze("كوفيد-19 و3.5 مليار Dollar") if not t.startswith("√")]
     assert stems == ["كوفيد", "19", "3.5", "مليار", "dollar"]

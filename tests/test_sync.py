@@ -220,16 +220,22 @@ def test_writer_processes_across_batches(tmp_path: Path, monkeypatch: pytest.Mon
         assert [hit.id for hit in engine.search("الصواريخ").hits] == ["d0/7.txt"]
 
 
+def _as_documents(job: list[dict[str, str]]) -> tuple[list[dict[str, str]], None]:
+    """A writer-process job that is its documents (a module-level function: the spawned
+    process imports it)."""
+    return job, None
+
+
 def test_a_failing_writer_process_is_reported_not_waited_for(tmp_path: Path) -> None:
     from searchkit import index as idx
     from searchkit.writer import WriterProcessError
 
     ix = idx.open_index(tmp_path / "ix")
-    workers = idx.start_workers(ix, 1)
+    workers = idx.start_workers(ix, 1, _as_documents)
     try:
         workers.send([{"no_such_field": "x"}])
         with pytest.raises(WriterProcessError, match="no_such_field"):
-            workers.segments()
+            workers.reply()
     finally:
         workers.close()
         ix.close()

@@ -36,7 +36,7 @@ from .filters import (
 )
 from .normalize import fold_hamza, normalize
 from .stemmer import stem
-from .tokenizer import WORD_PATTERN, ArabicTokenizer
+from .tokenizer import WORD_PATTERN, ArabicTokenizer, find_words
 
 # Bump when a change to analysis changes the terms an index holds.
 ANALYSIS_VERSION = 2
@@ -138,7 +138,7 @@ class ArabicAnalyzer(CompositeAnalyzer):
     @staticmethod
     def words(value: str) -> list[str]:
         """The words of ``value`` as the tokenizer cuts them."""
-        return WORD_PATTERN.findall(value)
+        return find_words(value)
 
     def term_positions(self, value: str) -> dict[str, list[int]]:
         """Each term of ``value`` (as the chain gives them) with the positions of the

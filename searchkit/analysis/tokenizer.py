@@ -26,6 +26,25 @@ _WORD = rf"(?:[^\W_]|[{_WORD_EXTRAS}])"
 # A run of word characters; a decimal point or thousands separator between two digits stays
 # inside it (3.5, 1,000, ٣٫٥).
 WORD_PATTERN = re.compile(rf"(?:{_WORD}|(?<=\d)[.,\u066b\u066c](?=\d))+")
+# The same words found about twice as fast: runs of ``\w`` (which takes in ``_``) once each
+# ``_`` is made a space, a separator like ``_`` itself, so offsets do not move.
+_FAST_WORDS = re.compile(
+    rf"[\w{_WORD_EXTRAS}]+(?:(?<=\d)[.,\u066b\u066c](?=\d)[\w{_WORD_EXTRAS}]+)*")
+
+
+def find_words(text: str) -> list[str]:
+    """The words of ``text``: what :data:`WORD_PATTERN` finds, found faster.
+
+    >>> find_words("في_3.5 كم")
+    ['في', '3.5', 'كم']
+    """
+    return _FAST_WORDS.findall(text.replace("_", " "))
+
+
+def iter_words(text: str) -> Iterator[re.Match[str]]:
+    """The words of ``text`` as matches (their spans are offsets into ``text``):
+    :data:`WORD_PATTERN`'s, found faster."""
+    return _FAST_WORDS.finditer(text.replace("_", " "))
 
 
 class ArabicTokenizer(Tokenizer):
@@ -58,7 +77,7 @@ class ArabicTokenizer(Tokenizer):
             t.pos, t.startchar, t.endchar = start_pos, start_char, start_char + len(value)
             yield t
             return
-        for pos, match in enumerate(WORD_PATTERN.finditer(value), start_pos):
+        for pos, match in enumerate(iter_words(value), start_pos):
             t.text = match.group()
             t.stopped = False
             if keeporiginal:
