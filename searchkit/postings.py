@@ -27,6 +27,9 @@ from whoosh.reading import CorruptIndexError, IndexReader
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from .codec import PositionsFormat
+from .codec import Postings as RecordPostings
+
 # Field length as Whoosh stores it (one byte, logarithmic) -> the length it stands for.
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 # Budget of the postings cache: decoded postings take 8 bytes each.
@@ -37,6 +40,7 @@ NO_NUMBER = 2**64 - 1
 
 Postings = tuple[np.ndarray, np.ndarray]  # document numbers (int32), frequencies (float32)
 _EMPTY: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
+_NO_PLACES = np.zeros(0, np.int64)
 
 
 class PostingsCache:
@@ -78,6 +82,18 @@ def _nbytes(value: Any) -> int:
     return 64
 
 
+def _read_record(reader: IndexReader, field: str, text: str) -> RecordPostings | None:
+    """The decoded record of ``field:text`` in one segment ``reader`` (None: no such term)."""
+    terms = reader._terms
+    if not hasattr(terms, "postings"):  # not the codec of searchkit's writer
+        raise CorruptIndexError(
+            f"segment {reader.segment().segment_id()} was not written by searchkit")
+    try:
+        return terms.postings(field, reader.schema[field].to_bytes(text))
+    except KeyError:  # not a field of the schema
+        return None
+
+
 def read_postings(reader: IndexReader, field: str, text: str) -> Postings:
     """The postings of ``field:text`` in one segment ``reader``: document numbers, frequencies.
 
@@ -86,17 +102,18 @@ def read_postings(reader: IndexReader, field: str, text: str) -> Postings:
     Whoosh's ``CorruptIndexError`` for a damaged record or a segment another Whoosh writer
     wrote (the engine turns it into :class:`~searchkit.errors.IndexCorruptError`).
     """
-    terms = reader._terms
-    if not hasattr(terms, "postings"):  # not the codec of searchkit's writer
-        raise CorruptIndexError(
-            f"segment {reader.segment().segment_id()} was not written by searchkit")
-    try:
-        postings = terms.postings(field, reader.schema[field].to_bytes(text))
-    except KeyError:  # not a field of the schema
-        return _EMPTY
-    if postings is None:
-        return _EMPTY
-    return postings.ids, postings.weights
+    postings = _read_record(reader, field, text)
+    return _EMPTY if postings is None else (postings.ids, postings.weights)
+
+
+def read_positions(reader: IndexReader, field: str, text: str) -> np.ndarray:
+    """Where ``field:text`` stands in one segment: ``document << 32 | position`` (int64)
+    for each occurrence, ascending; none for a field without positions."""
+    postings = _read_record(reader, field, text)
+    if postings is None or not isinstance(reader.schema[field].format, PositionsFormat):
+        return _NO_PLACES
+    docs = np.repeat(postings.ids.astype(np.int64), np.diff(postings.starts))
+    return docs << 32 | postings.positions.astype(np.int64)
 
 
 def read_lengths(reader: IndexReader, field: str) -> np.ndarray:
@@ -163,6 +180,14 @@ class IndexArrays:
             return _join(ids, np.int32), _join([part[1] for part in parts], np.float32)
         return self.cache.get((self._layout, field, text), read)
 
+    def positions(self, field: str, text: str) -> np.ndarray:
+        """Where ``field:text`` stands: ``global document << 32 | position`` (int64) for
+        each occurrence, ascending (deleted documents included); cached like postings."""
+        def read() -> np.ndarray:
+            return _join([read_positions(reader, field, text) + (offset << 32)
+                          for reader, offset, _ in self.segments], np.int64)
+        return self.cache.get((self._layout, "positions", field, text), read)
+
     def cached(self, key: tuple[Hashable, ...], compute: Callable[[], Any]) -> Any:
         """What ``compute`` gives, kept in the cache under ``key`` and the index's segments
         (for values that only depend on them, such as a term's scores)."""
@@ -213,4 +238,4 @@ def _as_object_array(values: list[Any]) -> np.ndarray:
 
 
 __all__ = ["DEFAULT_CACHE_BYTES", "NO_NUMBER", "IndexArrays", "PostingsCache", "read_column",
-           "read_lengths", "read_postings"]
+           "read_lengths", "read_positions", "read_postings"]

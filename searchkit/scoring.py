@@ -5,8 +5,8 @@ date ranges, ``*``, and phrases) is evaluated here on the postings of
 :mod:`searchkit.postings`: each node gives every document's score and whether it matches.
 Scores are Whoosh's: per term
 ``boost * idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average length))``, summed,
-with Whoosh's coordination bonus in an OR with a ``scale``. Phrases (which need positions)
-are found by Whoosh, then combined with the rest here.
+with Whoosh's coordination bonus in an OR with a ``scale``. Phrases are found from the
+positions in the postings, as Whoosh's span matcher would find them.
 """
 
 from __future__ import annotations
@@ -98,11 +98,16 @@ class _Evaluator:
         out.matches[ids] = True
         out.terms[ids] += 1
         out.term_count += 1
-        if field not in SCORED_FIELDS:  # a filter field: Whoosh scores the frequency
-            out.score[ids] += q.boost * freqs
-        else:
-            out.score[ids] += q.boost * self.arrays.cached(
-                ("bm25", field, text, self.k1, self.b), lambda: self._bm25(field, ids, freqs))
+        out.score[ids] += q.boost * self._weights(field, text, ids, freqs)
+
+    def _weights(self, field: str, text: str, ids: np.ndarray, freqs: np.ndarray
+                 ) -> np.ndarray:
+        """Each posting's score before the query's boost: BM25 (cached with the postings),
+        or for a filter field the frequency, as Whoosh scores them."""
+        if field not in SCORED_FIELDS:
+            return freqs
+        return self.arrays.cached(("bm25", field, text, self.k1, self.b),
+                                  lambda: self._bm25(field, ids, freqs))
 
     def _bm25(self, field: str, ids: np.ndarray, freqs: np.ndarray) -> np.ndarray:
         """Each posting's BM25 weight (before the query's boost), with Whoosh's statistics:
@@ -116,21 +121,27 @@ class _Evaluator:
         return idf * (freqs * (self.k1 + 1)) / (freqs + norm)
 
     def phrase(self, q: query.Phrase) -> Scored:
-        """A phrase needs positions: Whoosh finds and scores its documents, which then join
-        the rest as arrays -- unless no document has all its words (often, for a long
-        query's proximity bonus), which the arrays tell at once."""
+        """Documents where the phrase's words stand in order, each within ``q.slop``
+        positions of the one before (Whoosh's ordered span match), scored as Whoosh scores a
+        phrase: the sum of its words' BM25 scores, times the boost."""
         out = self.empty()
-        candidates = None
+        ends = None  # where a run of the phrase's words so far ends: document << 32 | position
         for word in q.words:
-            ids = self.arrays.postings(q.fieldname, word)[0]
-            candidates = ids if candidates is None else np.intersect1d(
-                candidates, ids, assume_unique=True)
-            if not len(candidates):
+            places = self.arrays.positions(q.fieldname, word)
+            if ends is not None and len(places):
+                before = np.searchsorted(ends, places) - 1  # the last run ending before
+                gap = places - ends[np.maximum(before, 0)]
+                places = places[(before >= 0) & (gap <= q.slop)]
+            ends = places
+            if not len(ends):
                 return out
-        for score, docnum in self.arrays.searcher.search(q, limit=None).top_n:
-            out.score[docnum] = score
-            out.matches[docnum] = True
-        out.terms[out.matches] = len(q.words)
+        docs = np.unique(ends >> 32)
+        for word in q.words:
+            ids, freqs = self.arrays.postings(q.fieldname, word)
+            weights = self._weights(q.fieldname, word, ids, freqs)
+            out.score[docs] += q.boost * weights[np.searchsorted(ids, docs)]
+        out.matches[docs] = True
+        out.terms[docs] = len(q.words)
         out.term_count = len(q.words)
         return out
 

@@ -12,7 +12,9 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
+from itertools import compress
+from operator import not_
 
 from .analysis import WORD_PATTERN, token_terms
 from .analysis.tokenizer import find_words
@@ -22,11 +24,22 @@ _BOUNDARY = re.compile(r"[.!?\u060c\u061b\u061f\n]+")
 _LEFTOVER = re.compile(r"<[^<>\n]{0,200}>|/>|\s+")
 
 
-@lru_cache(maxsize=200_000)
-def _token_keys(token: str) -> frozenset[str]:
-    """A token's exact-field terms (marked with a leading NUL) and stemmed-field terms, as
-    one set (so a match is one set intersection)."""
-    return frozenset(key for word, terms in token_terms(token) for key in ("\0" + word, *terms))
+class _TokenKeys(dict[str, frozenset[str]]):
+    """Token as written -> its exact-field terms (marked with a leading NUL) and
+    stemmed-field terms, as one set (so a match is one set intersection). Filled on first
+    use; started again past ``LIMIT`` tokens."""
+
+    LIMIT = 200_000
+
+    def __missing__(self, token: str) -> frozenset[str]:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        keys = self[token] = frozenset(
+            key for word, terms in token_terms(token) for key in ("\0" + word, *terms))
+        return keys
+
+
+_TOKEN_KEYS = _TokenKeys()
 
 
 @dataclass(frozen=True)
@@ -44,7 +57,14 @@ class QueryTerms:
         """Whether a token as written (diacritics and all) matches: its normalized form is an
         exact term, or one of its stemmed-field terms (a stem, the stem without a glued
         preposition, the root) is a stem of the query."""
-        return not self._keys.isdisjoint(_token_keys(token))
+        return not self._keys.isdisjoint(_TOKEN_KEYS[token])
+
+    def matching(self, tokens: Iterable[str]) -> list[str]:
+        """The tokens (as written) that :meth:`matches_token`, checked without a Python
+        call per token."""
+        tokens = list(tokens)
+        apart = map(self._keys.isdisjoint, map(_TOKEN_KEYS.__getitem__, tokens))
+        return list(compress(tokens, map(not_, apart)))
 
 
 @dataclass(frozen=True)
@@ -140,7 +160,7 @@ def match_spans(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
     if not terms.exact and not terms.stems:
         return []
     # Each distinct word is checked once; most of a text's words are repeats.
-    hits = {word for word in set(find_words(text)) if terms.matches_token(word)}
+    hits = terms.matching(set(find_words(text)))
     return sorted(span for word in hits for span in _occurrences(text, word))
 
 
