@@ -49,6 +49,9 @@ MAX_FUZZY_DISTANCE = 2
 _QUESTION_MARK = re.compile(r"[?\u061f]+(?=[\s()\"]|$)")
 _FIELD = re.compile(r"(?<![\w:])([A-Za-z_]+):(\S?)")
 _QUOTED = re.compile(r'"[^"]*"')
+# The syntax :func:`_quoted_query` builds without the parser: quotes, and a colon ending a
+# word of letters only (the parser reads "a.b:" as two words).
+_QUICK_SYNTAX = re.compile(r'"|(?<!\S)(\w+):(?=\s|$)')
 _DATE = re.compile(r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?")
 _EXACT = exact_analyzer()
 
@@ -187,10 +190,10 @@ def parse(parser: qparser.QueryParser, text: str) -> ParsedQuery:
     """Parse ``text`` (see the module doc); :class:`QueryError` says what is wrong."""
     if not text or not text.strip():
         raise QueryError("the query is empty")
-    # A ? or ؟ ending a word is a question mark; inside a word it matches any one letter.
-    cleaned = _balance(_QUESTION_MARK.sub(" ", text).replace("\u061f", "?"))
+    cleaned = _prepare(text)
     plain = not _SYNTAX.search(cleaned)
-    q = _plain_query(parser.schema, cleaned) if plain else _syntax_query(parser, text, cleaned)
+    q = _plain_query(parser.schema, cleaned) if plain else (
+        _quoted_query(parser.schema, cleaned) or _syntax_query(parser, text, cleaned))
     if not _has_positive(q):
         if q is not query.NullQuery or _EXCLUSION.search(cleaned):
             raise QueryError(f"query {text!r} only excludes: add a word to look for")
@@ -198,6 +201,12 @@ def parse(parser: qparser.QueryParser, text: str) -> ParsedQuery:
     words = tuple(dict.fromkeys(
         text for field, text in _positive_terms(q) if field == "body_exact"))
     return ParsedQuery(text, q, words, plain=plain)
+
+
+def _prepare(text: str) -> str:
+    """``text`` ready to parse: question marks that end a word dropped (inside a word, ? and
+    ؟ match any one letter), unmatched quotes and parentheses made spaces."""
+    return _balance(_QUESTION_MARK.sub(" ", text).replace("\u061f", "?"))
 
 
 def _syntax_query(parser: qparser.QueryParser, text: str, cleaned: str) -> query.Query:
@@ -219,6 +228,29 @@ def _plain_query(schema: Schema, text: str) -> query.Query:
              for word in text.split() for field, boost in FIELD_BOOSTS.items()
              for token in schema[field].analyzer(word, mode="query")]
     return query.Or(terms, scale=COORDINATION).normalize()
+
+
+def _quoted_query(schema: Schema, text: str) -> query.Query | None:
+    """Words, "phrases" of two words or more (stop words aside), and colons that end a
+    word (``ظريف: هزيمة``, as news titles have them): the query the parser makes of them,
+    built straight from the analyzers. None for any other syntax (the parser's job)."""
+    if _FIELD.search(text) or _SYNTAX.search(_QUICK_SYNTAX.sub(r"\1 ", text)):
+        return None
+    parts: list[query.Query] = []
+    for i, piece in enumerate(text.split('"')):
+        if i % 2 == 0:  # outside quotes: words, as in a query without syntax
+            parts += (query.Term(field, token.text, boost=boost)
+                      for word in piece.split() for field, boost in FIELD_BOOSTS.items()
+                      for token in schema[field].analyzer(word, mode="query"))
+            continue
+        tokens = [(t.text, (t.startchar, t.endchar))
+                  for t in _EXACT(piece, mode="query", chars=True)]
+        if len(tokens) < 2:
+            return None  # (the parser reads a phrase of one word its own way)
+        words, ranges = [w for w, _ in tokens], [r for _, r in tokens]
+        parts += (_exact_phrase(field, words, ranges, piece, 1, FIELD_BOOSTS[field])
+                  for field in FIELD_BOOSTS if field in EXACT_FIELDS)
+    return query.Or(parts).normalize()
 
 
 def _balance(text: str) -> str:
@@ -273,16 +305,22 @@ def _rewrite(q: query.Query, text: str) -> query.Query:
 def _phrase(q: query.Phrase, text: str) -> query.Query:
     if q.fieldname not in EXACT_FIELDS:
         return query.NullQuery  # stemmed fields hold roots beside stems, or no positions
-    slop = q.slop
-    ranges = getattr(q, "char_ranges", None)
-    if ranges and len(ranges) == len(q.words):
+    return _exact_phrase(q.fieldname, q.words, getattr(q, "char_ranges", None), text, q.slop,
+                         q.boost)
+
+
+def _exact_phrase(field: str, words: list[str], ranges: list[tuple[int, int]] | None,
+                  text: str, slop: int, boost: float) -> query.Query:
+    """A phrase on an exact field: its words (each ``ranges`` in ``text``) within ``slop``
+    positions of each other plus the stop words written between them."""
+    if ranges and len(ranges) == len(words):
         # Stop words are left out of the index but keep their positions: allow for them.
         gaps = [sum(1 for _ in _EXACT(text[a[1]:b[0]], removestops=False))
                 for a, b in pairwise(ranges)]
         slop += max(gaps, default=0)
-    if len(q.words) == 1:
-        return query.Term(q.fieldname, q.words[0], boost=q.boost)
-    return query.Phrase(q.fieldname, q.words, slop=slop, boost=q.boost)
+    if len(words) == 1:
+        return query.Term(field, words[0], boost=boost)
+    return query.Phrase(field, words, slop=slop, boost=boost)
 
 
 def _exact_multiterm(q: query.MultiTerm) -> query.Query:

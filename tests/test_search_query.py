@@ -4,9 +4,11 @@ dates, and one-line errors for malformed queries."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 import pytest
+from whoosh.query import Query
 
 from searchkit import QueryError, SearchEngine
 
@@ -130,6 +132,57 @@ def test_plain_words_built_without_the_parser_as_the_parser_builds_them(
     parsed = parse(engine._parser, text)
     assert parsed.plain
     assert parsed.query == _rewrite(engine._parser.parse(text), text).normalize()
+
+
+def _shape(q: Query) -> tuple[object, ...]:
+    """Everything of a query that scoring reads, children in order (``==`` leaves out the
+    scale of an OR and the slop of a phrase)."""
+    if q.is_leaf():
+        return (type(q).__name__, q.fieldname, getattr(q, "text", None),
+                tuple(getattr(q, "words", None) or ()), getattr(q, "slop", None),
+                round(q.boost, 6))
+    return (type(q).__name__, getattr(q, "scale", None), round(q.boost, 6),
+            tuple(map(_shape, q.children())))
+
+
+QUOTED = [
+    'تورط "سيارة ذاتية القيادة" في حادث', 'أردوغان: لغة التهديد لن تفيد أحدا',
+    'بعد حكم العدل الدولية.. جواد ظريف: هزيمة أخرى لأمريكا', '"كيم جونغ أون" و"بوتين"',
+    'مؤسس مجموعة "علي بابا" يزور', '"في عن" ثم', '"الرئيس الروسي" "في موسكو"',
+    'لماذا "تعذر" الاتفاق: الأسباب', '"كيم"', '"الرئيس الروسي" بوتين "مجلس الأمن"',
+    'ترامب: "كيم جونغ أون" لم يأت إلى "القمة في سنغافورة"',
+]
+
+
+def _built_as_the_parser_builds(engine: SearchEngine, texts: list[str]) -> int:
+    """Check that each query the quick way takes gives what the parser gives; how many."""
+    from searchkit.query import _prepare, _quoted_query, _syntax_query
+
+    quick = 0
+    for text in texts:
+        cleaned = _prepare(text)
+        built = _quoted_query(engine._ix.schema, cleaned)
+        if built is not None:
+            quick += 1
+            assert _shape(built) == _shape(_syntax_query(engine._parser, text, cleaned)), text
+    return quick
+
+
+def test_quotes_and_title_colons_built_without_the_parser_as_the_parser_builds_them(
+        engine: SearchEngine) -> None:
+    # Left to the parser: a phrase of one word (stop words aside) and a phrase glued to a word.
+    assert _built_as_the_parser_builds(engine, QUOTED) == 5
+
+
+def test_ant_titles_with_quotes_or_colons_built_as_the_parser_builds_them(
+        engine: SearchEngine, corpora: Path) -> None:
+    import gzip
+    import json
+
+    with gzip.open(corpora / "news" / "ant-multisource-v2.1.jsonl.gz", "rt") as fh:
+        titles = [json.loads(line)["title"] or "" for line in islice(fh, 3000)]
+    quoted = [t for t in titles if '"' in t or ":" in t]
+    assert _built_as_the_parser_builds(engine, quoted) > len(quoted) // 2
 
 
 def test_a_hyphen_inside_a_word_is_text_not_an_exclusion(engine: SearchEngine) -> None:
