@@ -225,7 +225,7 @@ class SearchEngine:
                     q = with_variants(q, self._parser, spellings.variants)
                     found = collect(arrays, self._ranked(q, (), False, restrict),
                                     **options)
-            hits = make_hits(searcher, found, query_terms(q), snippets)
+            hits = make_hits(arrays, found, query_terms(q), snippets)
         return Results(hits, found.total, query, offset=offset,
                        folded=found.folded, facets=found.facets,
                        suggestion=spellings.suggestion if spellings else None,
@@ -257,7 +257,7 @@ class SearchEngine:
             doc = _stored_document(stored)
             q, terms = more_like(searcher, doc.body, doc.hash)
             found = collect(arrays, q, limit=limit)
-            hits = make_hits(searcher, found, terms, snippets)
+            hits = make_hits(arrays, found, terms, snippets)
         return Results(hits, found.total, f"similar:{doc_id}",
                        folded=found.folded)
 

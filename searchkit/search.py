@@ -240,13 +240,15 @@ def _facets(counts: dict[str, Counter[Any]]) -> Facets:
 
 # -- hits ---------------------------------------------------------------------------------
 
-def make_hits(searcher: Searcher, collected: Collected, terms: QueryTerms,
+def make_hits(arrays: IndexArrays, collected: Collected, terms: QueryTerms,
               snippets: bool = True) -> list[Hit]:
     """The page's hits with their stored fields, duplicate counts and snippets."""
     hits = []
-    for score, docnum in collected.page:
-        stored = searcher.stored_fields(docnum)
-        snippet = make_snippet(idx.stored_body(stored), terms) if snippets else None
+    counts = body_counts(arrays, terms, [d for _, d in collected.page]) if snippets else None
+    for n, (score, docnum) in enumerate(collected.page):
+        stored = arrays.searcher.stored_fields(docnum)
+        snippet = make_snippet(idx.stored_body(stored), terms,
+                               counts=counts[n] if counts else None) if snippets else None
         hits.append(Hit(
             id=stored["id"], score=score, title=stored.get("title") or None,
             snippet=snippet.render(PlainFormatter()) if snippet else "",
@@ -255,6 +257,22 @@ def make_hits(searcher: Searcher, collected: Collected, terms: QueryTerms,
             duplicates=collected.copies.get(docnum, 0), highlights=snippet,
         ))
     return hits
+
+
+def body_counts(arrays: IndexArrays, terms: QueryTerms, docnums: list[int]
+                ) -> list[dict[str, int]]:
+    """For each document, how many words of its body give each key of ``terms`` (the
+    frequencies in the body's postings), so snippets stop analyzing words once all are
+    found (:meth:`~searchkit.snippets.QueryTerms.matching_counted`)."""
+    docs = np.asarray(docnums, np.int64)
+    out: list[dict[str, int]] = [{} for _ in docnums]
+    for key, term, exact in terms.counted_keys():
+        ids, freqs = arrays.postings(idx.TEXT_FIELDS["body"] if exact else "body", term)
+        at = np.minimum(np.searchsorted(ids, docs), max(len(ids) - 1, 0))
+        found = (ids[at] == docs) if len(ids) else np.zeros(len(docs), bool)
+        for n in np.flatnonzero(found).tolist():
+            out[n][key] = int(freqs[at[n]])
+    return out
 
 
 # -- more like this -----------------------------------------------------------------------

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import compress
 from operator import not_
 
 from .analysis import WORD_PATTERN, token_terms
+from .analysis.stemmer import ROOT_MARK
 from .analysis.tokenizer import find_words
 
 _BOUNDARY = re.compile(r"[.!?\u060c\u061b\u061f\n]+")
@@ -65,6 +67,46 @@ class QueryTerms:
         tokens = list(tokens)
         apart = map(self._keys.isdisjoint, map(_TOKEN_KEYS.__getitem__, tokens))
         return list(compress(tokens, map(not_, apart)))
+
+    def counted_keys(self) -> Iterator[tuple[str, str, bool]]:
+        """Each key a token may match: the key, its term, and whether it is an exact term
+        (else a stemmed-field term); for :meth:`matching_counted`."""
+        yield from (("\0" + word, word, True) for word in self.exact)
+        yield from ((stem, stem, False) for stem in self.stems)
+
+    def matching_counted(self, tokens: Counter[str], counts: Mapping[str, int]) -> list[str]:
+        """:meth:`matching` of ``tokens`` (each with how often it occurs), given how many
+        occurrences give each key (``counts``, from the index): tokens never analyzed
+        before are analyzed only until every counted occurrence is found, likely ones
+        (holding a term's letters) first."""
+        seen, unseen = [], []
+        for token in tokens:
+            (seen if token in _TOKEN_KEYS else unseen).append(token)
+        hits = self.matching(seen)
+        left = {key: n for key, n in counts.items() if n > 0}
+        for token in hits:
+            for key in self._keys.intersection(_TOKEN_KEYS[token]):
+                left[key] = left.get(key, 0) - tokens[token]
+        if all(n <= 0 for n in left.values()):
+            return hits
+        likely = self._likely.search
+        for token in sorted(unseen, key=lambda token: likely(token) is None):
+            found = self._keys.intersection(_TOKEN_KEYS[token])
+            if found:
+                hits.append(token)
+                for key in found:
+                    left[key] = left.get(key, 0) - tokens[token]
+                if all(n <= 0 for n in left.values()):
+                    break
+        return hits
+
+    @cached_property
+    def _likely(self) -> re.Pattern[str]:
+        """Tokens that likely hold a term: its letters in a row (a root's: in order)."""
+        parts = [re.escape(term) if not term.startswith(ROOT_MARK)
+                 else r"\w*".join(map(re.escape, term[len(ROOT_MARK):]))
+                 for term in self.exact | self.stems if term]
+        return re.compile("|".join(parts) or "(?!)")
 
 
 @dataclass(frozen=True)
@@ -155,12 +197,16 @@ class HtmlFormatter(Formatter):
         return f"{self.open_mark}{html.escape(word)}{self.close_mark}"
 
 
-def match_spans(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
-    """Character spans of the words in ``text`` that match ``terms``."""
+def match_spans(text: str, terms: QueryTerms, counts: Mapping[str, int] | None = None
+                ) -> list[tuple[int, int]]:
+    """Character spans of the words in ``text`` that match ``terms``; ``counts``: how many
+    words of ``text`` give each key of ``terms`` (:meth:`QueryTerms.matching_counted`)."""
     if not terms.exact and not terms.stems:
         return []
     # Each distinct word is checked once; most of a text's words are repeats.
-    hits = terms.matching(set(find_words(text)))
+    words = find_words(text)
+    hits = terms.matching(set(words)) if counts is None else \
+        terms.matching_counted(Counter(words), counts)
     return sorted(span for word in hits for span in _occurrences(text, word))
 
 
@@ -207,13 +253,14 @@ def _trim(text: str, start: int, end: int, spans: list[tuple[int, int]], width: 
     return lo, hi
 
 
-def make_snippet(text: str, terms: QueryTerms, fragments: int = 3, width: int = 160
-                 ) -> Snippet:
+def make_snippet(text: str, terms: QueryTerms, fragments: int = 3, width: int = 160,
+                 counts: Mapping[str, int] | None = None) -> Snippet:
     """The best ``fragments`` passages of ``text`` for ``terms``, in text order.
 
     Passages with more distinct matched words rank first; with no match, the opening.
+    ``counts`` (see :func:`match_spans`) saves analyzing words that cannot match.
     """
-    spans = match_spans(text, terms)
+    spans = match_spans(text, terms, counts)
     if not spans:
         start = len(text) - len(text.lstrip())
         lo, hi = _trim(text, start, len(text), [(start, start)], width)

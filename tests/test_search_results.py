@@ -176,3 +176,42 @@ def test_match_spans_are_the_whole_tokens_the_tokenizer_finds() -> None:
         hits = set(rng.sample(words, rng.randint(1, 4)))
         expected = [m.span() for m in WORD_PATTERN.finditer(text) if m.group() in hits]
         assert sorted(s for w in hits for s in _occurrences(text, w)) == expected
+
+
+def test_snippets_counted_from_the_index_mark_what_a_full_analysis_marks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Snippets that stop analyzing new words once the index's counts are met mark the same
+    words as analyzing every word, and analyze fewer."""
+    import random
+
+    from searchkit import snippets
+    from searchkit.index import stored_body
+    from searchkit.snippets import _TokenKeys, make_snippet
+
+    rng = random.Random(8)
+    vocabulary = ["الصواريخ", "صاروخ", "والصاروخ", "بصواريخها", "صوتية", "الصوت", "مدرسة",
+                  "المدارس", "لبنان", "اللبنانية", "ولبنان", "بوتين", "مُحَمَّدٌ", "قال",
+                  "كتب", "الكاتب", "المكتبة", "زيارة", "زيارته", "في", "ﷺ", "3.5"]
+    with SearchEngine(tmp_path / "ix") as engine:
+        engine.add_documents({"id": str(n), "body": " ".join(
+            rng.choice(vocabulary) + rng.choice(["", "", "،", "."]) for _ in range(80))}
+            for n in range(40))
+        for query in ["صواريخ", "صوت لبنان", "الكاتب مدرسة", '"زيارته لبنان"', "محمد 3.5",
+                      "صو*"]:
+            monkeypatch.setattr(snippets, "_TOKEN_KEYS", _TokenKeys())  # every word new
+            results = engine.search(query, limit=10)
+            analyzed = len(snippets._TOKEN_KEYS)
+            assert results.hits, query
+            for hit in results.hits:
+                with engine._reading() as arrays:
+                    body = stored_body(arrays.searcher.document(id=hit.id))
+                full = make_snippet(body, _terms(engine, query))
+                assert hit.highlights == full, query
+            assert analyzed < len({w for w in vocabulary if w != "في"}), query
+
+
+def _terms(engine: SearchEngine, text: str) -> object:
+    from searchkit.query import expand, parse, query_terms
+
+    with engine._reading() as arrays:
+        return query_terms(expand(parse(engine._parser, text).query, arrays.searcher.reader()))
