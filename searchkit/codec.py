@@ -402,8 +402,9 @@ def _position_steps(counts: np.ndarray, data: bytes) -> np.ndarray | None:
     return None if (steps < 0).any() else steps
 
 
-def decode_postings(record: bytes) -> Postings:
-    """The arrays of a record written by :func:`encode_postings`.
+def decode_postings(record: bytes, values: bool = True) -> Postings:
+    """The arrays of a record written by :func:`encode_postings`; without ``values``, ids
+    and weights only (positions and starts None, the record still checked whole).
 
     Raises ``ValueError`` or ``zlib.error`` on a damaged record.
     """
@@ -418,7 +419,11 @@ def decode_postings(record: bytes) -> Postings:
     else:
         weights = np.ones(count, np.float32)
     positions = starts = None
-    if flags & _POSITIONS:
+    if not values and flags & _POSITIONS and not flags & _RAW_VALUES:
+        # Positions skipped: a type code, then a step per position (a count per posting).
+        total = int(weights.astype(np.int64).sum())
+        at += 1 + total * _DTYPES[raw[at]].itemsize if at < len(raw) else 1
+    elif flags & _POSITIONS:
         if flags & _RAW_VALUES:
             lengths, at = _take(raw, at, count)
             lengths = lengths.astype(np.int64)
@@ -432,7 +437,7 @@ def decode_postings(record: bytes) -> Postings:
         # Each posting's first position was stored whole: take off what came before it.
         positions -= np.repeat(positions[firsts] - steps[firsts], lengths[lengths > 0])
         positions = positions.astype("<u4")
-    elif flags & _FREQUENCIES:
+    elif flags & _FREQUENCIES and values:
         positions = weights.astype(_BIG_UINT)
         starts = np.arange(count + 1, dtype=np.int64)
     elif flags & _RAW_VALUES:
@@ -607,12 +612,14 @@ class CompactTermsReader(W3TermsReader):
         return self._codec.postings_reader(self._postfile, self._bare_info(found), format_,
                                            term=(fieldname, tbytes), scorer=scorer)
 
-    def postings(self, fieldname: str, tbytes: bytes) -> Postings | None:
-        """A term's postings, decoded (no matcher), or None when the segment has no such
-        term; Whoosh's ``CorruptIndexError`` for a damaged record."""
+    def postings(self, fieldname: str, tbytes: bytes, values: bool = True
+                 ) -> Postings | None:
+        """A term's postings, decoded (no matcher; ``values``: as :func:`decode_postings`),
+        or None when the segment has no such term; Whoosh's ``CorruptIndexError`` for a
+        damaged record."""
         found = self._find(fieldname, tbytes)
         return None if found is None else load_postings(
-            self._postfile, self._bare_info(found), (fieldname, tbytes))
+            self._postfile, self._bare_info(found), (fieldname, tbytes), values)
 
     def close(self) -> None:
         self._postfile.close()
@@ -683,13 +690,14 @@ class SearchkitCodec(W3Codec):
                                   segment.open_file(storage, self.POSTS_EXT))
 
 
-def load_postings(dbfile: Any, terminfo: W3TermInfo, term: tuple[str, bytes]) -> Postings:
+def load_postings(dbfile: Any, terminfo: W3TermInfo, term: tuple[str, bytes],
+                  values: bool = True) -> Postings:
     """The postings of ``term`` (field, term bytes: for the error message) at
-    ``terminfo``'s extent in the postings file; Whoosh's ``CorruptIndexError`` when the
-    record is damaged."""
+    ``terminfo``'s extent in the postings file (``values``: as :func:`decode_postings`);
+    Whoosh's ``CorruptIndexError`` when the record is damaged."""
     try:
-        return decode_postings(dbfile.get(*terminfo.extent()))
-    except (ValueError, TypeError, struct.error, zlib.error) as exc:
+        return decode_postings(dbfile.get(*terminfo.extent()), values)
+    except (ValueError, TypeError, IndexError, struct.error, zlib.error) as exc:
         fieldname, tbytes = term
         raise CorruptIndexError(f"damaged postings of {fieldname}:"
                                 f"{tbytes.decode('utf-8', 'replace')} ({exc})") from None

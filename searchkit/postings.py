@@ -82,14 +82,16 @@ def _nbytes(value: Any) -> int:
     return 64
 
 
-def _read_record(reader: IndexReader, field: str, text: str) -> RecordPostings | None:
-    """The decoded record of ``field:text`` in one segment ``reader`` (None: no such term)."""
+def _read_record(reader: IndexReader, field: str, text: str, values: bool = True
+                 ) -> RecordPostings | None:
+    """The decoded record of ``field:text`` in one segment ``reader`` (None: no such term;
+    ``values``: as :func:`~searchkit.codec.decode_postings`)."""
     terms = reader._terms
     if not hasattr(terms, "postings"):  # not the codec of searchkit's writer
         raise CorruptIndexError(
             f"segment {reader.segment().segment_id()} was not written by searchkit")
     try:
-        return terms.postings(field, reader.schema[field].to_bytes(text))
+        return terms.postings(field, reader.schema[field].to_bytes(text), values)
     except KeyError:  # not a field of the schema
         return None
 
@@ -102,7 +104,7 @@ def read_postings(reader: IndexReader, field: str, text: str) -> Postings:
     Whoosh's ``CorruptIndexError`` for a damaged record or a segment another Whoosh writer
     wrote (the engine turns it into :class:`~searchkit.errors.IndexCorruptError`).
     """
-    postings = _read_record(reader, field, text)
+    postings = _read_record(reader, field, text, values=False)
     return _EMPTY if postings is None else (postings.ids, postings.weights)
 
 

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import compress
+from itertools import compress, filterfalse
 from operator import not_
 
 from .analysis import WORD_PATTERN, token_terms
@@ -78,19 +78,16 @@ class QueryTerms:
         """:meth:`matching` of ``tokens`` (each with how often it occurs), given how many
         occurrences give each key (``counts``, from the index): tokens never analyzed
         before are analyzed only until every counted occurrence is found, likely ones
-        (holding a term's letters) first."""
-        seen, unseen = [], []
-        for token in tokens:
-            (seen if token in _TOKEN_KEYS else unseen).append(token)
-        hits = self.matching(seen)
+        (holding a term's letters in a row) first."""
+        hits = self.matching(filter(_TOKEN_KEYS.__contains__, tokens))
         left = {key: n for key, n in counts.items() if n > 0}
         for token in hits:
             for key in self._keys.intersection(_TOKEN_KEYS[token]):
                 left[key] = left.get(key, 0) - tokens[token]
         if all(n <= 0 for n in left.values()):
             return hits
-        likely = self._likely.search
-        for token in sorted(unseen, key=lambda token: likely(token) is None):
+        unseen = filterfalse(_TOKEN_KEYS.__contains__, tokens)
+        for token in sorted(unseen, key=self._unlikely):
             found = self._keys.intersection(_TOKEN_KEYS[token])
             if found:
                 hits.append(token)
@@ -100,13 +97,13 @@ class QueryTerms:
                     break
         return hits
 
+    def _unlikely(self, token: str) -> bool:
+        """False for a token that holds a term's letters in a row (likely to match)."""
+        return not any(term in token for term in self._letters)
+
     @cached_property
-    def _likely(self) -> re.Pattern[str]:
-        """Tokens that likely hold a term: its letters in a row (a root's: in order)."""
-        parts = [re.escape(term) if not term.startswith(ROOT_MARK)
-                 else r"\w*".join(map(re.escape, term[len(ROOT_MARK):]))
-                 for term in self.exact | self.stems if term]
-        return re.compile("|".join(parts) or "(?!)")
+    def _letters(self) -> tuple[str, ...]:
+        return tuple(term.removeprefix(ROOT_MARK) for term in self.exact | self.stems)
 
 
 @dataclass(frozen=True)

@@ -42,9 +42,14 @@ def test_records_give_back_ids_weights_and_values(count: int) -> None:
             (None, [bytes(rng.randrange(256) for _ in range(rng.randint(0, 9))) for _ in ids]),
         ]
         for fmt, values in cases:
-            got = decode_postings(encode_postings(ids, weights, values, fmt))
+            record = encode_postings(ids, weights, values, fmt)
+            got = decode_postings(record)
             assert got.ids.tolist() == ids
             assert got.weights.tolist() == weights
+            bare = decode_postings(record, values=False)  # values skipped, not decoded
+            assert (bare.ids.tolist(), bare.weights.tolist()) == (ids, weights)
+            with pytest.raises((ValueError, IndexError, zlib.error)):
+                decode_postings(record[:-1], values=False)
             cut = [got.positions[a:b].tobytes() if got.positions is not None else b""
                    for a, b in zip(got.starts[:-1], got.starts[1:], strict=True)] \
                 if got.starts is not None else [b""] * count
