@@ -14,9 +14,10 @@ the last commit, and the next run picks up the files that were not committed yet
 With enough to index, files are read, parsed, analyzed and written in ``procs`` writer
 processes (:class:`~searchkit.writer.Workers`; spawned, not forked: the caller may run
 threads, such as a progress bar), kept for the whole run, each writing a segment per batch.
-A document's text never travels between processes: only what each file came to (its hash,
-how many documents, why it was skipped) comes back. Deletions and commits happen in this
-process; with little to index, everything does.
+The documents of a file are indexed where it was read and only what the file came to (its
+hash, how many documents, why it was skipped) comes back -- except for a file of many
+documents, whose documents are shared out among the processes. Deletions and commits happen
+in this process; with little to index, everything does.
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ WRITER_POOL_MIN_BYTES = 4 * 2**20
 # Files in flight per writer process, and sent to one at a time.
 READ_AHEAD = 64
 READ_CHUNK = 16
+# A file with more documents than this has them shared out among the writer processes,
+# this many at a time.
+SHARED_DOCUMENTS = 200
+SHARE_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -187,16 +192,24 @@ def _read(task: tuple[FileEntry, str | None, Options]) -> _Outcome:
     return outcome
 
 
-def _read_files(tasks: list[tuple[FileEntry, str | None, Options]]
-                ) -> tuple[list[dict[str, Any]], list[_Outcome]]:
-    """A writer process's job (:class:`~searchkit.writer.Workers`): read a chunk of files;
-    their documents as Whoosh fields, indexed there, and the outcomes to send back (the
-    documents counted, not sent)."""
-    outcomes = [_read(task) for task in tasks]
+def _writer_job(job: tuple[str, list[Any]]) -> tuple[list[dict[str, Any]], Any]:
+    """A writer process's job (:class:`~searchkit.writer.Workers`): ``("read", tasks)``
+    reads a chunk of files, ``("index", fields)`` indexes documents read elsewhere.
+
+    The documents of the files read are indexed there and only the outcomes go back (the
+    documents counted, not sent), but for a file with more than :data:`SHARED_DOCUMENTS`
+    (a big JSON Lines dump, say): its documents go back to be shared out among the
+    processes, so one big file still keeps them all busy.
+    """
+    kind, items = job
+    if kind == "index":
+        return items, None
+    outcomes = [_read(task) for task in items]
     fields = []
     for outcome in outcomes:
-        fields += map(idx.document_fields, outcome.documents)
-        outcome.written, outcome.documents = len(outcome.documents), []
+        if len(outcome.documents) <= SHARED_DOCUMENTS:
+            fields += map(idx.document_fields, outcome.documents)
+            outcome.written, outcome.documents = len(outcome.documents), []
     return fields, outcomes
 
 
@@ -217,14 +230,16 @@ class _Reading:
             return
         remaining = iter(self.tasks)
         while chunk := list(islice(remaining, READ_CHUNK)):
-            workers.send(chunk)
-            if workers.in_flight * READ_CHUNK >= READ_AHEAD * workers.procs:
-                yield workers.reply()
+            workers.send(("read", chunk))
+            while workers.in_flight * READ_CHUNK >= READ_AHEAD * workers.procs:
+                if (outcomes := workers.reply()) is not None:  # (None: documents indexed)
+                    yield outcomes
         yield from self.drain()
 
     def drain(self) -> Iterator[list[_Outcome]]:
         while self.workers is not None and self.workers.in_flight:
-            yield self.workers.reply()
+            if (outcomes := self.workers.reply()) is not None:
+                yield outcomes
 
 
 # -- the sync itself -------------------------------------------------------------------------
@@ -240,7 +255,7 @@ class _Batches:
         self.pending: dict[str, FileState | None] = {}
         self.count = 0
         self.dirty = False
-        self.workers = idx.start_workers(ix, procs, _read_files) if procs > 1 else None
+        self.workers = idx.start_workers(ix, procs, _writer_job) if procs > 1 else None
         try:
             self.writer = idx.writer(ix, workers=self.workers)
         except BaseException:  # (another writer holds Whoosh's lock): no processes left over
@@ -252,9 +267,15 @@ class _Batches:
         self.dirty = True
 
     def add(self, outcome: _Outcome) -> None:
-        """Index the documents of a file read here (count those a writer process indexed)."""
-        for doc in outcome.documents:
-            self.writer.add_document(**idx.document_fields(doc))
+        """Index the documents of a file (here, or shared out among the writer processes
+        when there are some); count those a writer process indexed as it read the file."""
+        if self.workers is None:
+            for doc in outcome.documents:
+                self.writer.add_document(**idx.document_fields(doc))
+        else:
+            for start in range(0, len(outcome.documents), SHARE_BATCH):
+                self.workers.send(("index", [idx.document_fields(doc) for doc in
+                                             outcome.documents[start:start + SHARE_BATCH]]))
         self.count += len(outcome.documents) + outcome.written
         self.dirty = True
 

@@ -220,6 +220,27 @@ def test_writer_processes_across_batches(tmp_path: Path, monkeypatch: pytest.Mon
         assert [hit.id for hit in engine.search("الصواريخ").hits] == ["d0/7.txt"]
 
 
+def test_a_file_of_many_documents_is_shared_out_among_the_writer_processes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import searchkit.sync as sync_module
+
+    monkeypatch.setattr(sync_module, "WRITER_POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(sync_module, "POOL_MIN_FILES", 0)
+    monkeypatch.setattr(sync_module, "SHARED_DOCUMENTS", 5)
+    monkeypatch.setattr(sync_module, "SHARE_BATCH", 4)
+    root = tmp_path / "news"
+    write(root / "dump.jsonl", "\n".join(json.dumps(
+        {"id": str(i), "title": f"عنوان {i}", "body": f"خبر رقم {i} عن النفط"}) for i in range(40)))
+    write(root / "one.txt", "عنوان\nخبر عن النفط")
+    with SearchEngine(tmp_path / "ix") as engine:
+        report = sync_folder(engine._ix, engine.path, root, procs=2, batch_documents=15)
+        assert (report.added, report.documents, engine.count()) == (2, 41, 41)
+        assert engine.search("النفط").total == 41
+        assert [hit.id for hit in engine.search("رقم 37").hits][:1] == ["dump.jsonl#37"]
+
+
 def _as_documents(job: list[dict[str, str]]) -> tuple[list[dict[str, str]], None]:
     """A writer-process job that is its documents (a module-level function: the spawned
     process imports it)."""
