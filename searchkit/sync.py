@@ -194,7 +194,7 @@ def _read(task: tuple[FileEntry, str | None, Options]) -> _Outcome:
 
 def _writer_job(job: tuple[str, list[Any]]) -> tuple[list[dict[str, Any]], Any]:
     """A writer process's job (:class:`~searchkit.writer.Workers`): ``("read", tasks)``
-    reads a chunk of files, ``("index", fields)`` indexes documents read elsewhere.
+    reads a chunk of files, ``("index", documents)`` indexes documents read elsewhere.
 
     The documents of the files read are indexed there and only the outcomes go back (the
     documents counted, not sent), but for a file with more than :data:`SHARED_DOCUMENTS`
@@ -203,7 +203,7 @@ def _writer_job(job: tuple[str, list[Any]]) -> tuple[list[dict[str, Any]], Any]:
     """
     kind, items = job
     if kind == "index":
-        return items, None
+        return list(map(idx.document_fields, items)), None
     outcomes = [_read(task) for task in items]
     fields = []
     for outcome in outcomes:
@@ -274,8 +274,7 @@ class _Batches:
                 self.writer.add_document(**idx.document_fields(doc))
         else:
             for start in range(0, len(outcome.documents), SHARE_BATCH):
-                self.workers.send(("index", [idx.document_fields(doc) for doc in
-                                             outcome.documents[start:start + SHARE_BATCH]]))
+                self.workers.send(("index", outcome.documents[start:start + SHARE_BATCH]))
         self.count += len(outcome.documents) + outcome.written
         self.dirty = True
 

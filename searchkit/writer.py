@@ -83,11 +83,7 @@ class _FieldPostings:
         keys = sorted((self._key(t), i) for t, i in self.terms.items())
         rank = np.empty(len(keys), np.int64)
         rank[[i for _, i in keys]] = np.arange(len(keys))
-        term_ids, docs, weights, lengths, data = self._postings()
-        ranks = rank[term_ids]
-        order = np.lexsort((docs, ranks))  # by term (in key order), then document
-        data = _gather(data, lengths, order)
-        docs, weights, lengths = docs[order], weights[order], lengths[order]
+        ranks, docs, weights, lengths, data = self._sorted(rank)
         bounds = np.zeros(len(keys) + 1, np.int64)
         np.cumsum(np.bincount(ranks, minlength=len(keys)), out=bounds[1:])
         value_starts = np.concatenate(([0], np.cumsum(lengths)))
@@ -102,6 +98,16 @@ class _FieldPostings:
                 lengths[low:high], data[value_starts[low]:value_starts[high]], fmt)
             writer.add_records([keys[term][0] for term in chosen.tolist()],
                                bounds[chosen + 1] - bounds[chosen], records, sizes)
+
+
+    def _sorted(self, rank: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The postings of :meth:`_postings` in term order (``rank``: each term number's
+        place in key order), then document order; term numbers given as ranks."""
+        term_ids, docs, weights, lengths, data = self._postings()
+        ranks = rank[term_ids]
+        order = np.lexsort((docs, ranks))
+        return (ranks[order], docs[order], weights[order], lengths[order],
+                _gather(data, lengths, order))
 
 
 class _WordNumbers(dict[str, int]):
@@ -164,9 +170,11 @@ class _TextPostings(_FieldPostings):
         else:
             self.counts.append(int.from_bytes(vbytes or bytes(4), "big"))
 
-    def _token_postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The postings of the texts: term numbers, documents, counts, and the positions
-        of each posting end to end."""
+    def _token_postings(self, rank: np.ndarray | None = None
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The postings of the texts in term, then document order: term numbers (with
+        ``rank``, their ranks: see :meth:`_sorted`), documents, counts, and the positions of
+        each posting end to end."""
         # uint32 throughout: these arrays are as long as the texts (words, then terms).
         tokens = np.frombuffer(self.tokens, np.uint32)
         text_lengths = np.frombuffer(self.text_lengths, np.uint32)
@@ -181,8 +189,11 @@ class _TextPostings(_FieldPostings):
         total = int(fan.sum())
         offsets = np.arange(total, dtype=np.uint32) - np.repeat(
             (np.cumsum(fan) - fan).astype(np.uint32), fan)
-        terms = np.frombuffer(self.word_terms, np.uint32)[
-            np.repeat(word_starts[tokens], fan) + offsets]
+        word_terms = np.frombuffer(self.word_terms, np.uint32)
+        if rank is not None:
+            word_terms = rank[word_terms].astype(np.uint32)
+        terms = word_terms[np.repeat(word_starts[tokens], fan) + offsets]
+        del offsets  # (as long as all the terms: let it go before the sort)
         docs, positions = np.repeat(docs, fan), np.repeat(positions, fan)
         order = np.lexsort((positions, docs, terms))
         terms, docs, positions = terms[order], docs[order], positions[order]
@@ -194,16 +205,29 @@ class _TextPostings(_FieldPostings):
 
     def _postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         terms, docs, counts, positions = self._token_postings()
-        terms = np.concatenate((terms, np.frombuffer(self.term_ids, np.uint32)))
-        docs = np.concatenate((docs, np.frombuffer(self.docs, np.uint32)))
-        weights = np.concatenate((counts * self.boost, np.frombuffer(self.weights, np.float32)))
-        counts = np.concatenate((counts, np.frombuffer(self.counts, np.uint32)))
+        return self._values(
+            np.concatenate((terms, np.frombuffer(self.term_ids, np.uint32))),
+            np.concatenate((docs, np.frombuffer(self.docs, np.uint32))),
+            np.concatenate((counts * self.boost, np.frombuffer(self.weights, np.float32))),
+            np.concatenate((counts, np.frombuffer(self.counts, np.uint32))),
+            np.concatenate((positions, np.frombuffer(self.positions, np.uint32))))
+
+    def _sorted(self, rank: np.ndarray) -> tuple[np.ndarray, ...]:
+        if len(self.term_ids):  # postings added one at a time (a merge): sort them all
+            return super()._sorted(rank)
+        ranks, docs, counts, positions = self._token_postings(rank)  # in order already
+        return self._values(ranks, docs, counts * self.boost, counts, positions)
+
+    def _values(self, terms: np.ndarray, docs: np.ndarray, weights: np.ndarray,
+                counts: np.ndarray, positions: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Postings with their values as the field's format writes them: positions
+        (little-endian uint32) or, for a frequency field, each posting's count."""
         if not self.positional:  # Whoosh's frequency values: each posting's count
             return (terms, docs, weights, np.full(len(counts), 4, np.int64),
                     counts.astype(">u4").view(np.uint8))
-        positions = np.concatenate((positions, np.frombuffer(self.positions, np.uint32)))
         return (terms, docs, weights, counts.astype(np.int64) * 4,
-                positions.astype("<u4").view(np.uint8))
+                positions.astype("<u4", copy=False).view(np.uint8))
 
     def _key(self, term: Any) -> bytes:
         return term.encode("utf-8")
