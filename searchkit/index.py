@@ -190,7 +190,7 @@ def document_fields(doc: Document) -> dict[str, Any]:
         "title_exact": title,
         "body": doc.body,
         "body_exact": doc.body,
-        "body_z": zlib.compress(doc.body.encode("utf-8")),
+        "body_z": doc.body,  # (Whoosh's stored column deflates it with the rest)
         "hash": doc.hash,
     }
     for key in ("date", "source", "category", "url", "path", "file_hash", "encoding"):
@@ -201,6 +201,9 @@ def document_fields(doc: Document) -> dict[str, Any]:
 
 
 def stored_body(stored: dict[str, Any]) -> str:
-    """The original body of a stored document."""
+    """The original body of a stored document: kept as text, or deflated on its own (as
+    earlier format-3 indexes kept it; Whoosh's stored column deflated it again)."""
     data = stored.get("body_z")
+    if isinstance(data, str):
+        return data
     return zlib.decompress(data).decode("utf-8") if data else ""

@@ -127,3 +127,17 @@ def test_seed_article_body_has_no_markup_leftovers(seed_index: Path) -> None:
         doc = engine.get("kim-jong-un-russia-visit-2023.txt")
         assert doc is not None and "كيم" in doc.body
         assert "/>" not in doc.body and "<br" not in doc.body
+
+
+def test_stored_body_reads_text_and_the_earlier_deflated_form(tmp_path: Path) -> None:
+    import zlib
+
+    from searchkit.index import stored_body
+
+    assert stored_body({"body_z": "خبر عن النفط"}) == "خبر عن النفط"
+    assert stored_body({"body_z": zlib.compress("خبر عن النفط".encode())}) == "خبر عن النفط"
+    assert stored_body({}) == ""
+    with SearchEngine(tmp_path / "ix") as engine:
+        engine.add_documents([{"id": "1", "body": "خبر عن النفط"}])
+        with engine._reading() as arrays:  # kept as text (the stored column deflates it)
+            assert arrays.searcher.stored_fields(0)["body_z"] == "خبر عن النفط"
