@@ -20,6 +20,7 @@ import signal
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -47,21 +48,15 @@ class _FieldPostings:
     WRITE_TERMS = 20_000  # terms encoded per slice when the segment is written
 
     def __init__(self) -> None:
-        self.terms: dict[Any, int] = {}
+        self.terms: _Numbers = _Numbers()
         self.term_ids = array("I")
         self.docs = array("I")
         self.weights = array("f")
         self.lengths = array("I")
         self.data = bytearray()
 
-    def _term_id(self, term: Any) -> int:
-        term_id = self.terms.get(term)
-        if term_id is None:
-            term_id = self.terms[term] = len(self.terms)
-        return term_id
-
     def add(self, tbytes: bytes, docnum: int, weight: float, vbytes: bytes | None) -> None:
-        self.term_ids.append(self._term_id(tbytes))
+        self.term_ids.append(self.terms[tbytes])
         self.docs.append(docnum)
         self.weights.append(weight)
         self.lengths.append(len(vbytes or b""))
@@ -123,6 +118,15 @@ class _WordNumbers(dict[str, int]):
         return number
 
 
+class _Numbers(dict[Any, int]):
+    """Term -> number; a term not seen before gets the next number (looked up with
+    ``numbers[term]`` from C, as in ``map(numbers.__getitem__, terms)``)."""
+
+    def __missing__(self, term: Any) -> int:
+        number = self[term] = len(self)
+        return number
+
+
 class _TextPostings(_FieldPostings):
     """The postings of a text field analyzed by an :class:`~searchkit.analysis.ArabicAnalyzer`
     into :class:`~searchkit.codec.PositionsFormat` or
@@ -150,17 +154,16 @@ class _TextPostings(_FieldPostings):
         """Add a text given as the numbers of its words; the field's length (its number of
         terms)."""
         counts = self.word_term_counts
-        for word in self.numbers.words[len(counts):]:  # words this field has not seen
-            terms = analyzer.terms_of(word)
-            counts.append(len(terms))
-            self.word_terms.extend(self._term_id(term) for term in terms)
+        new = list(map(analyzer.terms_of, self.numbers.words[len(counts):]))  # words this
+        counts.extend(map(len, new))  # field has not seen
+        self.word_terms.extend(map(self.terms.__getitem__, chain.from_iterable(new)))
         self.tokens.extend(found)
         self.text_docs.append(docnum)
         self.text_lengths.append(len(found))
         return sum(map(counts.__getitem__, found))
 
     def add(self, tbytes: bytes, docnum: int, weight: float, vbytes: bytes | None) -> None:
-        self.term_ids.append(self._term_id(tbytes.decode("utf-8")))
+        self.term_ids.append(self.terms[tbytes.decode("utf-8")])
         self.docs.append(docnum)
         self.weights.append(weight)
         if self.positional:
