@@ -5,10 +5,13 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import zipfile
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from searchkit.ingest import Limits, Unreadable, key_map, read_bytes
 from searchkit.ingest.decode import decode
@@ -286,3 +289,23 @@ def test_archive_limits_and_broken_archives() -> None:
         read_bytes("x.zip", b"PK\x03\x04 not really")
     with pytest.raises(Unreadable, match="broken gzip"):
         read_bytes("x.txt.gz", gzip.compress(ARTICLE.encode())[:-12])
+
+
+_DOC_REFERENCE = re.compile(r"<DOC>(.*?)(?:</DOC>|\Z)", re.DOTALL | re.IGNORECASE)
+_TAG_REFERENCE = re.compile(r"<([A-Z]+)>(.*?)</\1\s*>", re.DOTALL | re.IGNORECASE)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["<DOC>", "</DOC>", "<doc>", "</Doc>", "<TEXT>", "</TEXT>",
+                                 "</text >", "<TITLE>", "</TITLE>", "<p>", "</P>", "نص", " ",
+                                 "\n", "<", ">", "/", "<A>", "</A\n>", "<AB>", "</a>"]),
+                max_size=14))
+def test_trec_elements_found_as_the_lazy_patterns_find_them(parts: list[str]) -> None:
+    """DOC blocks and tags are found with searches for the opening and closing tags: the
+    same as a lazy ``<DOC>(.*?)</DOC>`` and ``<X>(.*?)</X>``, without their char-by-char
+    scan."""
+    from searchkit.ingest.trec import _docs, _tags
+
+    text = "".join(parts)
+    assert _docs(text) == _DOC_REFERENCE.findall(text)
+    assert list(_tags(text)) == [m.groups() for m in _TAG_REFERENCE.finditer(text)]

@@ -8,13 +8,46 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from functools import lru_cache
 
 from .base import Parsed, Source
 from .dates import date_from_name, parse_date
 from .text import clean_text
 
-_DOC = re.compile(r"<DOC>(.*?)(?:</DOC>|\Z)", re.DOTALL | re.IGNORECASE)
-_TAG = re.compile(r"<([A-Z]+)>(.*?)</\1\s*>", re.DOTALL | re.IGNORECASE)
+_DOC_OPEN = re.compile(r"<DOC>", re.IGNORECASE)
+_DOC_CLOSE = re.compile(r"</DOC>", re.IGNORECASE)
+_TAG_OPEN = re.compile(r"<([A-Z]+)>", re.IGNORECASE)
+
+
+@lru_cache(maxsize=256)
+def _closing(name: str) -> re.Pattern[str]:
+    return re.compile(rf"</{re.escape(name)}\s*>", re.IGNORECASE)
+
+
+def _docs(text: str) -> list[str]:
+    """What each ``<DOC>`` holds, up to its ``</DOC>`` (or the end of the text)."""
+    blocks, at = [], 0
+    while opened := _DOC_OPEN.search(text, at):
+        closed = _DOC_CLOSE.search(text, opened.end())
+        blocks.append(text[opened.end():closed.start() if closed else len(text)])
+        if not closed:
+            break
+        at = closed.end()
+    return blocks
+
+
+def _tags(block: str) -> Iterator[tuple[str, str]]:
+    """Each ``<NAME>...</NAME>`` element: its name and what it holds (up to the first
+    closing tag of that name, in any case); an opening tag never closed is text."""
+    at = 0
+    while opened := _TAG_OPEN.search(block, at):
+        closed = _closing(opened.group(1)).search(block, opened.end())
+        if closed is None:
+            at = opened.start() + 1
+            continue
+        yield opened.group(1), block[opened.end():closed.start()]
+        at = closed.end()
 
 
 def is_trec(text: str) -> bool:
@@ -24,14 +57,14 @@ def is_trec(text: str) -> bool:
 
 def _fields(block: str) -> dict[str, str]:
     fields: dict[str, str] = {}
-    for match in _TAG.finditer(block):
-        fields.setdefault(match.group(1).upper(), html.unescape(match.group(2)).strip())
+    for name, value in _tags(block):
+        fields.setdefault(name.upper(), html.unescape(value).strip())
     return fields
 
 
 def read_trec(text: str, source: Source) -> Parsed:
     """One document per ``<DOC>``; a DOC without TEXT or ABSTRACT is a problem, not a document."""
-    blocks = _DOC.findall(text)
+    blocks = _docs(text)
     parsed = Parsed()
     for n, block in enumerate(blocks, 1):
         f = _fields(block)
