@@ -37,6 +37,22 @@ _SUFFIXES = ("تان", "تين", "ات", "ون", "ين", "ان", "ه")
 _MIN_STEM = 3
 
 
+def _by_letter(affixes: tuple[str, ...], last: bool) -> dict[str, tuple[str, ...]]:
+    """``affixes`` by their last (or first) letter, each group in the order given: only a
+    word's own last (first) letter's group can match it, tried in the same order."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for affix in affixes:
+        letter = affix[-1] if last else affix[0]
+        groups[letter] = (*groups.get(letter, ()), affix)
+    return groups
+
+
+_PRONOUNS_BY_LAST = _by_letter(tuple(p for p, _ in _PRONOUNS), last=True)
+_PRONOUN_KEEP = dict(_PRONOUNS)
+_SUFFIXES_BY_LAST = _by_letter(_SUFFIXES, last=True)
+_ARTICLES_BY_FIRST = _by_letter(_ARTICLES, last=False)
+
+
 def _is_arabic(word: str) -> bool:
     return "\u0621" <= word[0] <= "\u064a"
 
@@ -46,7 +62,7 @@ def _strip_number_gender(word: str, lexicon: dict[str, str]) -> tuple[str, bool]
 
     Returns the stem and whether it came from the lexicon.
     """
-    for suffixes in (_SUFFIXES, ("ي",)):
+    for suffixes in (_SUFFIXES_BY_LAST.get(word[-1], ()), ("ي",)):
         for suffix in suffixes:
             if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
                 word = word[: -len(suffix)]
@@ -58,8 +74,8 @@ def _strip_number_gender(word: str, lexicon: dict[str, str]) -> tuple[str, bool]
 
 def _strip_suffixes(word: str, lexicon: dict[str, str]) -> tuple[str, bool]:
     """Steps 2 and 3 on a word without prefixes; see :func:`_strip_number_gender`."""
-    for pronoun, keep in _PRONOUNS:
-        if word.endswith(pronoun) and len(word) - len(pronoun) >= keep:
+    for pronoun in _PRONOUNS_BY_LAST.get(word[-1], ()):
+        if word.endswith(pronoun) and len(word) - len(pronoun) >= _PRONOUN_KEEP[pronoun]:
             word = word[: -len(pronoun)]
             if word in lexicon:
                 return lexicon[word], True
@@ -83,7 +99,7 @@ def _strip_suffixes(word: str, lexicon: dict[str, str]) -> tuple[str, bool]:
 
 def _strip_prefixes(word: str) -> str:
     """Step 1: remove a clitic/article stack, a lone و, or the future س."""
-    for article in _ARTICLES:
+    for article in _ARTICLES_BY_FIRST.get(word[0], ()):
         if word.startswith(article) and len(word) - len(article) >= 2:
             return word[len(article):]
     if word[0] == "و" and len(word) >= 4:
