@@ -150,7 +150,7 @@ class _TextPostings(_FieldPostings):
         self.text_docs = array("I")
         self.text_lengths = array("I")  # words in each text
 
-    def add_text(self, docnum: int, found: list[int], analyzer: Any) -> int:
+    def add_text(self, docnum: int, found: array[int], analyzer: Any) -> int:
         """Add a text given as the numbers of its words; the field's length (its number of
         terms)."""
         counts = self.word_term_counts
@@ -248,7 +248,7 @@ class TermPool:
         self.schema = schema
         self._fields: dict[str, _FieldPostings] = {}
         # The last text indexed, the field it went to, and the numbers of its words.
-        self._last: tuple[Any, _TextPostings | None, list[int]] = (None, None, [])
+        self._last: tuple[Any, _TextPostings | None, array[int]] = (None, None, array("I"))
 
     @property
     def fieldnames(self) -> set[str]:
@@ -285,7 +285,7 @@ class TermPool:
             if value is not last_value or last_field is None \
                     or field.numbers is not last_field.numbers:
                 numbers = field.numbers
-                found = list(map(numbers.__getitem__, analyzer.words(value)))
+                found = array("I", map(numbers.__getitem__, analyzer.words(value)))
                 self._last = (value, field, found)
             return field.add_text(docnum, found, analyzer)
         length = 0
