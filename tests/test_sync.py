@@ -241,21 +241,17 @@ def test_a_file_of_many_documents_is_shared_out_among_the_writer_processes(
         assert [hit.id for hit in engine.search("رقم 37").hits][:1] == ["dump.jsonl#37"]
 
 
-def _as_documents(job: list[dict[str, str]]) -> tuple[list[dict[str, str]], None]:
-    """A writer-process job that is its documents (a module-level function: the spawned
-    process imports it)."""
-    return job, None
-
-
 def test_a_failing_writer_process_is_reported_not_waited_for(tmp_path: Path) -> None:
+    from searchkit import Document
     from searchkit import index as idx
+    from searchkit.sync import _writer_job
     from searchkit.writer import WriterProcessError
 
     ix = idx.open_index(tmp_path / "ix")
-    workers = idx.start_workers(ix, 1, _as_documents)
-    try:
-        workers.send([{"no_such_field": "x"}])
-        with pytest.raises(WriterProcessError, match="no_such_field"):
+    workers = idx.start_workers(ix, 1, _writer_job)
+    try:  # (a source that is not text: the process's writer fails on it)
+        workers.send(("index", [Document(id="1", body="نص", source=5)]))  # type: ignore[arg-type]
+        with pytest.raises(WriterProcessError, match="5 is not unicode"):
             workers.reply()
     finally:
         workers.close()
