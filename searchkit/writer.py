@@ -352,8 +352,10 @@ class WriterProcessError(RuntimeError):
     """A writer process failed or died."""
 
 
-# What the parent sends a writer process to have its segment back.
+# What the parent sends a writer process to have its segments back.
 _FLUSH = "flush"
+# The most documents a writer process puts in one segment.
+SEGMENT_DOCUMENTS = 10_000
 
 # A job for a writer process -> (documents as Whoosh fields, the reply to the parent).
 Handler = Callable[[Any], tuple[Iterable[dict[str, Any]], Any]]
@@ -372,12 +374,13 @@ class Workers:
     """
 
     def __init__(self, storage: Storage, indexname: str, procs: int,
-                 options: dict[str, Any], handler: Handler) -> None:
+                 options: dict[str, Any], handler: Handler,
+                 segment_documents: int = SEGMENT_DOCUMENTS) -> None:
         context = multiprocessing.get_context("spawn")
         self._jobs = [context.Queue(4) for _ in range(procs)]
         self._results = [context.Queue() for _ in range(procs)]
         self._processes = [context.Process(target=_work, daemon=True, args=(
-            storage, indexname, jobs, results, options, handler))
+            storage, indexname, jobs, results, options, handler, segment_documents))
             for jobs, results in zip(self._jobs, self._results, strict=True)]
         for process in self._processes:
             process.start()
@@ -404,15 +407,14 @@ class Workers:
         return self._result(self._owing.popleft())
 
     def segments(self) -> list[Any]:
-        """Each process's segment of the documents indexed since the last call (none from a
-        process that got none); the processes go on with new segments. Take every reply
-        first."""
+        """The segments of the documents the processes indexed since the last call (a
+        process writes one per ``segment_documents`` documents, none if it got none);
+        the processes go on with new segments. Take every reply first."""
         if self._owing:
             raise RuntimeError(f"{len(self._owing)} replies not taken before the segments")
         for jobs in self._jobs:
             jobs.put(_FLUSH)
-        found = [self._result(i) for i in range(len(self._processes))]
-        return [segment for segment in found if segment is not None]
+        return [segment for i in range(len(self._processes)) for segment in self._result(i)]
 
     def _result(self, i: int) -> Any:
         while True:
@@ -442,22 +444,28 @@ class Workers:
 
 
 def _work(storage: Storage, indexname: str, jobs: Any, results: Any,
-          options: dict[str, Any], handler: Handler) -> None:
+          options: dict[str, Any], handler: Handler, segment_documents: int) -> None:
     """A :class:`Workers` process: index the documents of each job, reply, hand the
-    segment back on :data:`_FLUSH`, stop on None."""
+    segments back on :data:`_FLUSH`, stop on None. A segment is written (not yet committed)
+    every ``segment_documents`` documents, which bounds the process's memory however many
+    documents a batch holds."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     writer: SegmentWriter | None = None
+    written: list[Any] = []
     try:
         while (job := jobs.get()) is not None:
             if isinstance(job, str) and job == _FLUSH:
-                results.put(writer._finalize_segment() if writer else None)
-                writer = None
+                results.put([*written, writer._finalize_segment()] if writer else written)
+                writer, written = None, []
                 continue
             documents, reply = handler(job)
             for fields in documents:
                 if writer is None:
                     writer = SegmentWriter(storage.open_index(indexname), _lk=False, **options)
                 writer.add_document(**fields)
+                if writer.docnum >= segment_documents:
+                    written.append(writer._finalize_segment())
+                    writer = None
             results.put(reply)
     except Exception as exc:  # reported to the parent, which raises it
         results.put(WriterProcessError(f"writer process failed: {type(exc).__name__}: {exc}"))

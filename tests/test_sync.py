@@ -241,6 +241,26 @@ def test_a_file_of_many_documents_is_shared_out_among_the_writer_processes(
         assert [hit.id for hit in engine.search("رقم 37").hits][:1] == ["dump.jsonl#37"]
 
 
+def test_a_writer_process_writes_a_segment_per_so_many_documents(tmp_path: Path) -> None:
+    """However many documents come before a commit, a process's segments stay small."""
+    from searchkit import Document
+    from searchkit import index as idx
+    from searchkit.sync import _writer_job
+    from searchkit.writer import Workers
+
+    ix = idx.open_index(tmp_path / "ix")
+    workers = Workers(ix.storage, ix.indexname, 1, idx._WRITER_OPTIONS, _writer_job,
+                      segment_documents=3)
+    try:
+        workers.send(("index", [Document(id=str(n), body=f"خبر {n}") for n in range(10)]))
+        assert workers.reply() is None
+        assert [segment.doc_count_all() for segment in workers.segments()] == [3, 3, 3, 1]
+        assert workers.segments() == []  # nothing since
+    finally:
+        workers.close()
+        ix.close()
+
+
 def test_a_failing_writer_process_is_reported_not_waited_for(tmp_path: Path) -> None:
     from searchkit import Document
     from searchkit import index as idx
