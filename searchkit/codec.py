@@ -10,7 +10,7 @@ term's postings as one record:
   posting), each in the narrowest unsigned type that holds it (1, 2 or 4 bytes);
 * multi-byte arrays split into byte planes (all low bytes, then all high bytes), so the
   high planes, mostly zeros, compress to almost nothing;
-* the whole record deflated (zlib) when it is longer than a few dozen bytes.
+* the whole record deflated (zlib) when it is longer than about a hundred bytes.
 
 :func:`decode_postings` reads a record back into arrays with a few numpy calls; Whoosh's
 own matchers (phrases, deletions by term, merging) see the same postings through
@@ -51,7 +51,7 @@ from .termdict import TermDict, TermDictWriter
 _HEADER = struct.Struct("<BI")
 _DEFLATED, _WEIGHTS, _POSITIONS, _FREQUENCIES, _RAW_VALUES = 1, 2, 4, 8, 16
 _SMALL = 32  # postings lists up to this long are encoded without numpy
-_COMPRESS_FROM = 48  # shorter records are stored as they are (deflate would grow them)
+_COMPRESS_FROM = 100  # shorter records are stored as they are (deflate saves little there)
 _DTYPES = (np.dtype("<u1"), np.dtype("<u2"), np.dtype("<u4"), np.dtype("<f4"))
 _BIG_UINT = np.dtype(">u4")  # Whoosh's pack_uint, the value of a Frequency posting
 
