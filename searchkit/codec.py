@@ -311,10 +311,7 @@ def encode_records(bounds: np.ndarray, ids: np.ndarray, weights: np.ndarray,
         flags |= _POSITIONS
         per = lengths // 4
         odd |= per != counts
-        positions = data.view("<u4").astype(np.int64)
-        steps = np.diff(positions, prepend=0)
-        firsts = (np.cumsum(per) - per)[per > 0]
-        steps[firsts] = positions[firsts]
+        steps = _steps(per, data.view("<u4"))
         step_postings = np.repeat(np.arange(len(per)), per)
         odd[step_postings[steps < 0]] = True
         step_owners = owners[step_postings]
@@ -332,8 +329,9 @@ def encode_records(bounds: np.ndarray, ids: np.ndarray, weights: np.ndarray,
             for byte in range(4):  # big-endian uint32
                 big[frequencies] |= data[at + byte].astype(np.int64) << (24 - 8 * byte)
             odd |= valued & ((lengths != 4) | (big != weights))
-            has_values = np.add.reduceat(valued, starts) > 0
-            odd |= (has_values & (np.add.reduceat(valued, starts) < sizes))[owners]
+            valued_counts = np.add.reduceat(valued, starts)
+            has_values = valued_counts > 0
+            odd |= (has_values & (valued_counts < sizes))[owners]
             flags[has_values] |= _FREQUENCIES
     irregular = np.add.reduceat(odd, starts) > 0
     weighted = np.add.reduceat(weights != 1, starts) > 0
@@ -391,14 +389,20 @@ def encode_records(bounds: np.ndarray, ids: np.ndarray, weights: np.ndarray,
     return pieces, record
 
 
-def _position_steps(counts: np.ndarray, data: bytes) -> np.ndarray | None:
-    """:class:`PositionsFormat` values (``counts`` positions each, end to end in ``data``)
-    as steps: each posting's first position, then the differences; None if some are not
-    ascending."""
-    positions = np.frombuffer(data, "<u4").astype(np.int64)
+def _steps(counts: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Positions (``counts`` for each posting, end to end) as steps: each posting's first
+    position, then the differences (negative where positions are not ascending)."""
+    positions = positions.astype(np.int64)
     steps = np.diff(positions, prepend=0)
     firsts = (np.cumsum(counts) - counts)[counts > 0]
     steps[firsts] = positions[firsts]
+    return steps
+
+
+def _position_steps(counts: np.ndarray, data: bytes) -> np.ndarray | None:
+    """:class:`PositionsFormat` values (``counts`` positions each, end to end in ``data``)
+    as :func:`_steps`; None if some are not ascending."""
+    steps = _steps(counts, np.frombuffer(data, "<u4"))
     return None if (steps < 0).any() else steps
 
 

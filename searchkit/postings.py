@@ -111,8 +111,11 @@ def read_postings(reader: IndexReader, field: str, text: str) -> Postings:
 def read_positions(reader: IndexReader, field: str, text: str) -> np.ndarray:
     """Where ``field:text`` stands in one segment: ``document << 32 | position`` (int64)
     for each occurrence, ascending; none for a field without positions."""
+    if field not in reader.schema or not isinstance(reader.schema[field].format,
+                                                    PositionsFormat):
+        return _NO_PLACES
     postings = _read_record(reader, field, text)
-    if postings is None or not isinstance(reader.schema[field].format, PositionsFormat):
+    if postings is None:
         return _NO_PLACES
     docs = np.repeat(postings.ids.astype(np.int64), np.diff(postings.starts))
     return docs << 32 | postings.positions.astype(np.int64)

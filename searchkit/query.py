@@ -224,10 +224,14 @@ def _syntax_query(parser: qparser.QueryParser, text: str, cleaned: str) -> query
 def _plain_query(schema: Schema, text: str) -> query.Query:
     """Words only: each word's terms in the four text fields, OR-ed -- the query the parser
     makes of them, built straight from the analyzers (the parser takes ~5 ms)."""
-    terms = [query.Term(field, token.text, boost=boost)
-             for word in text.split() for field, boost in FIELD_BOOSTS.items()
-             for token in schema[field].analyzer(word, mode="query")]
-    return query.Or(terms, scale=COORDINATION).normalize()
+    return query.Or(_word_terms(schema, text), scale=COORDINATION).normalize()
+
+
+def _word_terms(schema: Schema, text: str) -> list[query.Query]:
+    """Each word's terms in the four text fields, boosted per field, in order."""
+    return [query.Term(field, token.text, boost=boost)
+            for word in text.split() for field, boost in FIELD_BOOSTS.items()
+            for token in schema[field].analyzer(word, mode="query")]
 
 
 def _quoted_query(schema: Schema, text: str) -> query.Query | None:
@@ -239,9 +243,7 @@ def _quoted_query(schema: Schema, text: str) -> query.Query | None:
     parts: list[query.Query] = []
     for i, piece in enumerate(text.split('"')):
         if i % 2 == 0:  # outside quotes: words, as in a query without syntax
-            parts += (query.Term(field, token.text, boost=boost)
-                      for word in piece.split() for field, boost in FIELD_BOOSTS.items()
-                      for token in schema[field].analyzer(word, mode="query"))
+            parts += _word_terms(schema, piece)
             continue
         tokens = [(t.text, (t.startchar, t.endchar))
                   for t in _EXACT(piece, mode="query", chars=True)]

@@ -79,22 +79,24 @@ class QueryTerms:
         occurrences give each key (``counts``, from the index): tokens never analyzed
         before are analyzed only until every counted occurrence is found, likely ones
         (holding a term's letters in a row) first."""
-        hits = self.matching(filter(_TOKEN_KEYS.__contains__, tokens))
         left = {key: n for key, n in counts.items() if n > 0}
-        for token in hits:
+
+        def count_off(token: str) -> bool:
+            """Count ``token``'s occurrences off the keys it gives; whether any is left."""
             for key in self._keys.intersection(_TOKEN_KEYS[token]):
                 left[key] = left.get(key, 0) - tokens[token]
-        if all(n <= 0 for n in left.values()):
-            return hits
-        unseen = filterfalse(_TOKEN_KEYS.__contains__, tokens)
-        for token in sorted(unseen, key=self._unlikely):
-            found = self._keys.intersection(_TOKEN_KEYS[token])
-            if found:
-                hits.append(token)
-                for key in found:
-                    left[key] = left.get(key, 0) - tokens[token]
-                if all(n <= 0 for n in left.values()):
-                    break
+            return any(n > 0 for n in left.values())
+
+        hits = self.matching(filter(_TOKEN_KEYS.__contains__, tokens))
+        for token in hits:
+            count_off(token)
+        if any(n > 0 for n in left.values()):
+            unseen = filterfalse(_TOKEN_KEYS.__contains__, tokens)
+            for token in sorted(unseen, key=self._unlikely):
+                if self.matches_token(token):
+                    hits.append(token)
+                    if not count_off(token):
+                        break
         return hits
 
     def _unlikely(self, token: str) -> bool:

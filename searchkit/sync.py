@@ -107,6 +107,11 @@ class _Outcome:
     hash: str = ""
     documents: list[Document] = field(default_factory=list)  # to be indexed
     written: int = 0  # documents already indexed by a writer process
+
+    @property
+    def count(self) -> int:
+        """The file's documents: indexed already or to be."""
+        return len(self.documents) + self.written
     problems: list[str] = field(default_factory=list)
     same: bool = False
     error: str | None = None
@@ -275,7 +280,7 @@ class _Batches:
         else:
             for start in range(0, len(outcome.documents), SHARE_BATCH):
                 self.workers.send(("index", outcome.documents[start:start + SHARE_BATCH]))
-        self.count += len(outcome.documents) + outcome.written
+        self.count += outcome.count
         self.dirty = True
 
     def record(self, rel: str, state: FileState | None) -> None:
@@ -409,7 +414,7 @@ def _take(outcome: _Outcome, batches: _Batches, report: IngestReport,
         if indexed_before or not fresh:
             batches.delete(entry.rel)
         batches.add(outcome)
-        report.documents += len(outcome.documents) + outcome.written
+        report.documents += outcome.count
         report.updated += indexed_before
         report.added += not indexed_before
         if outcome.problems:

@@ -94,7 +94,6 @@ class _FieldPostings:
             writer.add_records([keys[term][0] for term in chosen.tolist()],
                                bounds[chosen + 1] - bounds[chosen], records, sizes)
 
-
     def _sorted(self, rank: np.ndarray) -> tuple[np.ndarray, ...]:
         """The postings of :meth:`_postings` in term order (``rank``: each term number's
         place in key order), then document order; term numbers given as ranks."""
@@ -105,19 +104,6 @@ class _FieldPostings:
                 _gather(data, lengths, order))
 
 
-class _WordNumbers(dict[str, int]):
-    """Word -> number; a word not seen before gets the next number (and is listed)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.words: list[str] = []
-
-    def __missing__(self, word: str) -> int:
-        number = self[word] = len(self.words)
-        self.words.append(word)
-        return number
-
-
 class _Numbers(dict[Any, int]):
     """Term -> number; a term not seen before gets the next number (looked up with
     ``numbers[term]`` from C, as in ``map(numbers.__getitem__, terms)``)."""
@@ -125,6 +111,18 @@ class _Numbers(dict[Any, int]):
     def __missing__(self, term: Any) -> int:
         number = self[term] = len(self)
         return number
+
+
+class _WordNumbers(_Numbers):
+    """:class:`_Numbers` of words, which also lists the words in number order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: list[str] = []
+
+    def __missing__(self, word: str) -> int:
+        self.words.append(word)
+        return super().__missing__(word)
 
 
 class _TextPostings(_FieldPostings):
