@@ -88,17 +88,14 @@ class _Evaluator:
     def term(self, q: query.Term) -> Scored:
         return self.disjunction([q], None)
 
-    def add_term(self, out: Scored, q: query.Term) -> None:
-        """Add the postings of ``q`` to ``out`` (in place)."""
+    def term_postings(self, q: query.Term) -> tuple[np.ndarray, np.ndarray] | None:
+        """The documents of ``q`` and each one's weighted score, or None if it has none."""
         field = q.fieldname
         text = q.text.decode("utf-8") if isinstance(q.text, bytes) else q.text
         ids, freqs = self.arrays.postings(field, text)
         if not len(ids):
-            return
-        out.matches[ids] = True
-        out.terms[ids] += 1
-        out.term_count += 1
-        out.score[ids] += q.boost * self._weights(field, text, ids, freqs)
+            return None
+        return ids, q.boost * self._weights(field, text, ids, freqs)
 
     def _weights(self, field: str, text: str, ids: np.ndarray, freqs: np.ndarray
                  ) -> np.ndarray:
@@ -164,16 +161,29 @@ class _Evaluator:
         return self.constant(inside & (dates != np.uint64(NO_NUMBER)), q.boost)
 
     def disjunction(self, parts: list[Scored | query.Term], scale: float | None) -> Scored:
-        """The sum of ``parts`` (terms are added from their postings, no dense array)."""
+        """The sum of ``parts`` (in order: the postings of terms in a row are summed at once,
+        with ``bincount``)."""
         out = self.empty()
-        for part in parts:
+        found: list[tuple[np.ndarray, np.ndarray]] = []  # postings of terms not added yet
+        for part in [*parts, None]:
             if isinstance(part, query.Term):
-                self.add_term(out, part)
+                if (postings := self.term_postings(part)) is not None:
+                    found.append(postings)
                 continue
-            out.score += part.score
-            out.matches |= part.matches
-            out.terms += part.terms
-            out.term_count += part.term_count
+            if found:
+                ids = np.concatenate([ids for ids, _ in found])
+                out.score += np.bincount(ids, np.concatenate([w for _, w in found]),
+                                         self.size)
+                counts = np.bincount(ids, minlength=self.size)
+                out.matches |= counts > 0
+                out.terms += counts.astype(np.int16)
+                out.term_count += len(found)
+                found.clear()
+            if part is not None:
+                out.score += part.score
+                out.matches |= part.matches
+                out.terms += part.terms
+                out.term_count += part.term_count
         count = out.term_count
         if scale and count > 1 and count != scale:
             # Whoosh's CoordMatcher: (score + (matching - 1) / (count - scale)^2) scaled.
@@ -185,8 +195,8 @@ class _Evaluator:
 def _only(scored: Scored, mask: np.ndarray) -> Scored:
     """``scored`` where ``mask`` holds; elsewhere no match, no score."""
     scored.matches &= mask
-    scored.score[~scored.matches] = 0.0
-    scored.terms[~scored.matches] = 0
+    scored.score *= scored.matches
+    scored.terms *= scored.matches
     return scored
 
 

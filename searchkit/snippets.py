@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -23,22 +24,43 @@ from .analysis.tokenizer import find_words
 
 _BOUNDARY = re.compile(r"[.!?\u060c\u061b\u061f\n]+")
 # Markup leftovers (tags, lone "/>" from <br />) and runs of whitespace in displayed text.
-_LEFTOVER = re.compile(r"<[^<>\n]{0,200}>|/>|\s+")
+_LEFTOVER = re.compile(r"<[^<>\n]{0,200}>|/>")
+_SPACES = re.compile(r"\s+")
 
 
 class _TokenKeys(dict[str, frozenset[str]]):
     """Token as written -> its exact-field terms (marked with a leading NUL) and
     stemmed-field terms, as one set (so a match is one set intersection). Filled on first
-    use; started again past ``LIMIT`` tokens."""
+    use; started again past ``LIMIT`` tokens.
+
+    Also kept: the tokens giving each key (``tokens_of``) and the tokens in the order they
+    came (``order``), so the known tokens a query matches are found without checking every
+    word of a text (:meth:`QueryTerms.matching`). ``generation`` counts the new starts.
+    """
 
     LIMIT = 200_000
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tokens_of: dict[str, list[str]] = {}
+        self.order: list[str] = []
+        self.generation = 0
 
     def __missing__(self, token: str) -> frozenset[str]:
         if len(self) >= self.LIMIT:
             self.clear()
         keys = self[token] = frozenset(
             key for word, terms in token_terms(token) for key in ("\0" + word, *terms))
+        for key in keys:
+            self.tokens_of.setdefault(key, []).append(token)
+        self.order.append(token)
         return keys
+
+    def clear(self) -> None:
+        super().clear()
+        # New objects rather than emptied ones: a search in another thread may be reading.
+        self.tokens_of, self.order = {}, []
+        self.generation += 1
 
 
 _TOKEN_KEYS = _TokenKeys()
@@ -62,11 +84,29 @@ class QueryTerms:
         return not self._keys.isdisjoint(_TOKEN_KEYS[token])
 
     def matching(self, tokens: Iterable[str]) -> list[str]:
-        """The tokens (as written) that :meth:`matches_token`, checked without a Python
-        call per token."""
-        tokens = list(tokens)
-        apart = map(self._keys.isdisjoint, map(_TOKEN_KEYS.__getitem__, tokens))
-        return list(compress(tokens, map(not_, apart)))
+        """The distinct tokens (as written) that :meth:`matches_token`: the known ones
+        looked up in :meth:`_known_matches`, the others analyzed."""
+        tokens = set(tokens)
+        hits = self._known_matches().intersection(tokens)
+        unseen = filterfalse(_TOKEN_KEYS.__contains__, tokens)
+        return [*hits, *filter(self.matches_token, unseen)]
+
+    def _known_matches(self) -> set[str]:
+        """Every token in the memo of analyzed tokens that matches: gathered from its
+        reverse index once, then brought up to date with the tokens analyzed since."""
+        book = _TOKEN_KEYS
+        state = self.__dict__.get("_known")
+        if state is None or state[0] is not book or state[1] != book.generation:
+            found: set[str] = set()
+            for key in self._keys:
+                found.update(book.tokens_of.get(key, ()))
+            state = self.__dict__["_known"] = [book, book.generation, len(book.order), found]
+        elif state[2] < len(book.order):
+            new = book.order[state[2]:]
+            state[2] += len(new)
+            state[3].update(compress(new, map(not_, map(self._keys.isdisjoint,
+                                                        map(book.__getitem__, new)))))
+        return state[3]
 
     def counted_keys(self) -> Iterator[tuple[str, str, bool]]:
         """Each key a token may match: the key, its term, and whether it is an exact term
@@ -87,7 +127,7 @@ class QueryTerms:
                 left[key] = left.get(key, 0) - tokens[token]
             return any(n > 0 for n in left.values())
 
-        hits = self.matching(filter(_TOKEN_KEYS.__contains__, tokens))
+        hits = list(self._known_matches().intersection(tokens))
         for token in hits:
             count_off(token)
         if any(n > 0 for n in left.values()):
@@ -144,7 +184,9 @@ class Snippet:
 
 
 def _clean(text: str) -> str:
-    return _LEFTOVER.sub(lambda m: " " if m.group().isspace() else "", text)
+    if "<" in text or "/>" in text:
+        text = _LEFTOVER.sub("", text)
+    return _SPACES.sub(" ", text)
 
 
 class Formatter:
@@ -222,13 +264,12 @@ def _occurrences(text: str, word: str) -> list[tuple[int, int]]:
     return found
 
 
-def _sentences(text: str) -> Iterable[tuple[int, int]]:
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        yield start, m.end()
-        start = m.end()
-    if start < len(text):
-        yield start, len(text)
+def _sentence_ends(text: str) -> list[int]:
+    """Where each sentence of ``text`` ends (after its boundary marks), the last at the end."""
+    ends = [m.end() for m in _BOUNDARY.finditer(text)]
+    if not ends or ends[-1] < len(text):
+        ends.append(len(text))
+    return ends
 
 
 def _trim(text: str, start: int, end: int, spans: list[tuple[int, int]], width: int
@@ -264,17 +305,18 @@ def make_snippet(text: str, terms: QueryTerms, fragments: int = 3, width: int = 
         start = len(text) - len(text.lstrip())
         lo, hi = _trim(text, start, len(text), [(start, start)], width)
         return Snippet(text, (Fragment(lo, hi, ()),)) if hi > lo else Snippet(text)
+    # Each sentence holding matches (by where they start), with its matches.
+    ends = _sentence_ends(text)
     scored = []
     i = 0
-    for start, end in _sentences(text):
-        inside = []
-        while i < len(spans) and spans[i][0] < end:
-            if spans[i][0] >= start:
-                inside.append(spans[i])
-            i += 1
-        if inside:
-            distinct = len({text[s:e] for s, e in inside})
-            scored.append((distinct, len(inside), -start, start, end, inside))
+    while i < len(spans):
+        at = bisect_right(ends, spans[i][0])
+        start, end = ends[at - 1] if at else 0, ends[at]
+        j = bisect_left(spans, (end,), i)
+        inside = spans[i:j]
+        distinct = len({text[s:e] for s, e in inside})
+        scored.append((distinct, len(inside), -start, start, end, inside))
+        i = j
     best = sorted(scored, reverse=True)[:fragments]
     chosen = []
     for *_, start, end, inside in sorted(best, key=lambda item: item[3]):

@@ -215,3 +215,38 @@ def _terms(engine: SearchEngine, text: str) -> object:
 
     with engine._reading() as arrays:
         return query_terms(expand(parse(engine._parser, text).query, arrays.searcher.reader()))
+
+
+def test_matching_words_stay_right_as_the_memo_grows_and_starts_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The words a query matches, found through the memo's index of analyzed words, are those
+    a full analysis finds: while other queries analyze new words, and after the memo is
+    emptied for being full."""
+    import random
+
+    from searchkit import snippets
+    from searchkit.analysis import token_terms
+    from searchkit.snippets import QueryTerms, _TokenKeys
+
+    def keys(word: str) -> set[str]:
+        return {key for exact, stems in token_terms(word) for key in ("\0" + exact, *stems)}
+
+    def query(*words: str) -> QueryTerms:
+        found = [pair for word in words for pair in token_terms(word)]
+        return QueryTerms(frozenset(e for e, _ in found),
+                          frozenset(s for _, stems in found for s in stems))
+
+    book = _TokenKeys()
+    book.LIMIT = 12
+    monkeypatch.setattr(snippets, "_TOKEN_KEYS", book)
+    rng = random.Random(3)
+    vocabulary = ["الصواريخ", "صاروخ", "والصاروخ", "بصواريخها", "صوتية", "الصوت", "مدرسة",
+                  "المدارس", "لبنان", "اللبنانية", "ولبنان", "مُحَمَّدٌ", "كتب", "الكاتب",
+                  "المكتبة", "زيارة", "زيارته", "في", "درس", "يدرسون", "ﷺ", "3.5"]
+    queries = [query("صاروخ"), query("لبنان", "مدرسة"), query("كتاب", "محمد"), query("زيارات")]
+    for _ in range(300):
+        q = rng.choice(queries)
+        words = rng.sample(vocabulary, rng.randint(1, 8))
+        expected = {w for w in words if keys(w) & q._keys}
+        assert set(q.matching(words)) == expected, words
+    assert book.generation > 3  # the memo started again several times
