@@ -120,7 +120,7 @@ class SearchEngine:
         fields to JSON key names (``{"body": "story"}``), tried before the usual names.
         Files over ``max_file_mb`` (default 50) are skipped. ``progress`` is called after
         each file read. Unreadable files are skipped and listed in ``report.skipped``.
-        Documents are committed every ``batch_documents`` (default 10,000): a crash loses at
+        Documents are committed every ``batch_documents`` (default 50,000): a crash loses at
         most one batch. The write lock is held for the whole run. Worker processes are
         spawned: a script calling this needs an ``if __name__ == "__main__":`` guard (or
         ``procs=1``). :class:`SearchkitError` for a missing folder or bad ``keys``.

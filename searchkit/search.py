@@ -173,17 +173,11 @@ def collect(arrays: IndexArrays, q: query.Query, *, limit: int, offset: int = 0,
     """
     scored = evaluate(q, arrays, BM25_K1, BM25_B)
     docs = np.flatnonzero(scored.matches)
-    folded = 0
-    copies: dict[int, int] = {}
+    hashes, bodies = arrays.codes("hash")
+    copies = np.zeros(len(bodies), np.int64)  # by hash code: matching documents with it
     if fold and len(docs):
-        codes = arrays.codes("hash")[0][docs]
-        hashed = codes >= 0
-        _, first, counts = np.unique(codes[hashed], return_index=True, return_counts=True)
-        firsts = docs[hashed][first]
-        folded = int(counts.sum()) - len(firsts)
-        copies = dict(zip(firsts[counts > 1].tolist(), (counts[counts > 1] - 1).tolist(),
-                          strict=True))
-        docs = np.sort(np.concatenate([docs[~hashed], firsts]))
+        docs, copies = _fold(docs, hashes[docs], len(bodies))
+    folded = int(copies.sum() - np.count_nonzero(copies))
     wanted = offset + limit
     if sort == "date":
         dates = arrays.numbers("date")[docs]
@@ -201,8 +195,26 @@ def collect(arrays: IndexArrays, q: query.Query, *, limit: int, offset: int = 0,
         order = top[np.lexsort((docs[top], -scores[top]))]
         page = [(float(scores[i]), int(docs[i])) for i in order[offset:]]
     return Collected(page, len(docs), folded,
-                     {d: copies[d] for _, d in page if d in copies},
+                     {d: n - 1 for _, d in page
+                      if hashes[d] >= 0 and (n := int(copies[hashes[d]])) > 1},
                      _array_facets(arrays, docs) if facets else None)
+
+
+def _fold(docs: np.ndarray, codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``docs`` (ascending) less the copies of a body (same hash ``codes``, -1 for none)
+    after its first, and how many of ``docs`` have each of the ``size`` hash codes."""
+    hashed = np.flatnonzero(codes >= 0)
+    codes = codes[hashed]
+    copies = np.bincount(codes, minlength=size)
+    shared = np.flatnonzero(copies[codes] > 1)  # (most bodies have no copy: no sort for them)
+    if len(shared):
+        _, first = np.unique(codes[shared], return_index=True)  # (stable: the lowest)
+        later = np.ones(len(shared), bool)
+        later[first] = False
+        keep = np.ones(len(docs), bool)
+        keep[hashed[shared[later]]] = False
+        docs = docs[keep]
+    return docs, copies
 
 
 def _array_facets(arrays: IndexArrays, docs: np.ndarray) -> Facets:
