@@ -256,13 +256,13 @@ class _Batches:
     """The index writer, committed every ``size`` documents along with the manifest."""
 
     def __init__(self, ix: Index, index_dir: Path, root: Path,
-                 state: dict[str, FileState], size: int, procs: int) -> None:
+                 state: dict[str, FileState], size: int, workers: Workers | None) -> None:
         self.ix, self.index_dir, self.root, self.size = ix, index_dir, root, size
         self.state = state
         self.pending: dict[str, FileState | None] = {}
         self.count = 0
         self.dirty = False
-        self.workers = idx.start_workers(ix, procs, _writer_job) if procs > 1 else None
+        self.workers = workers
         try:
             self.writer = idx.writer(ix, workers=self.workers)
         except BaseException:  # (another writer holds Whoosh's lock): no processes left over
@@ -349,24 +349,32 @@ def _sync(ix: Index, index_dir: Path, folder: Path, *, procs: int | None,
     fresh = ix.is_empty()
     tasks: list[tuple[FileEntry, str | None, Options]] = []
     seen: set[str] = set()
-    for item in walk(root, exclude=index_dir):
-        if isinstance(item, Skipped):
-            report.skipped.append(item)
-            continue
-        report.files += 1
-        seen.add(item.rel)
-        known = state.get(item.rel)
-        if known and (known.size, known.mtime_ns) == (item.size, item.mtime_ns):
-            report.unchanged += 1
-        else:
+    bytes_total = 0
+    # Analysis is the expensive part: with enough to write, it runs in ``procs`` processes,
+    # started as soon as the walk finds enough (they start up while it goes on).
+    workers: Workers | None = None
+    try:
+        for item in walk(root, exclude=index_dir):
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+                continue
+            report.files += 1
+            seen.add(item.rel)
+            known = state.get(item.rel)
+            if known and (known.size, known.mtime_ns) == (item.size, item.mtime_ns):
+                report.unchanged += 1
+                continue
             tasks.append((item, known.hash if known else None, options))
+            bytes_total += item.size
+            if workers is None and procs > 1 and (
+                    len(tasks) >= POOL_MIN_FILES or bytes_total >= WRITER_POOL_MIN_BYTES):
+                workers = idx.start_workers(ix, procs, _writer_job)
+        batches = _Batches(ix, index_dir, root, state, batch_documents, workers)
+    except BaseException:
+        if workers is not None:
+            workers.close()
+        raise
     removed = [rel for rel in state if rel not in seen]
-    bytes_total = sum(task[0].size for task in tasks)
-
-    # Analysis is the expensive part: with enough to write, it runs in ``procs`` processes.
-    enough = len(tasks) >= POOL_MIN_FILES or bytes_total >= WRITER_POOL_MIN_BYTES
-    writer_procs = procs if enough else 1
-    batches = _Batches(ix, index_dir, root, state, batch_documents, writer_procs)
     try:
         for rel in removed:
             batches.delete(rel)

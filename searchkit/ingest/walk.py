@@ -43,23 +43,24 @@ def walk(root: Path, exclude: Path | None = None) -> Iterator[FileEntry | Skippe
     for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
         yield from problems
         problems.clear()
-        here = Path(dirpath)
-        st = here.stat()
+        st = os.stat(dirpath)
         if (st.st_dev, st.st_ino) in seen_dirs:  # a symlink back up the tree
             dirnames[:] = []
             continue
         seen_dirs.add((st.st_dev, st.st_ino))
+        here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
                              and (excluded is None or (here / d).resolve() != excluded))
+        # Paths as strings (a Path per file is most of the walk's time).
+        prefix = here.relative_to(root).as_posix() + "/" if here != root else ""
         for name in sorted(filenames):
             if name.startswith(".") or not supported(name):
                 continue
-            path = here / name
-            rel = path.relative_to(root).as_posix()
+            path = os.path.join(dirpath, name)
             try:
-                fst = path.stat()
+                fst = os.stat(path)
             except OSError as exc:
-                yield Skipped(rel, _reason(exc))
+                yield Skipped(prefix + name, _reason(exc))
                 continue
-            yield FileEntry(rel, path, fst.st_size, fst.st_mtime_ns)
+            yield FileEntry(prefix + name, Path(path), fst.st_size, fst.st_mtime_ns)
     yield from problems
