@@ -42,6 +42,19 @@ def _gather(values: np.ndarray, counts: np.ndarray, order: np.ndarray) -> np.nda
                   + np.arange(ends[-1])]
 
 
+def _stable_order(keys: np.ndarray) -> np.ndarray:
+    """The stable sort order of uint32 ``keys``, 16 bits at a time: numpy sorts 16-bit keys
+    by radix, about four times as fast as 32-bit keys.
+
+    >>> _stable_order(np.array([70000, 5, 70000, 3], np.uint32)).tolist()
+    [3, 1, 0, 2]
+    """
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    if len(keys) and int(keys.max()) > 0xFFFF:
+        order = order[np.argsort((keys >> 16).astype(np.uint16)[order], kind="stable")]
+    return order
+
+
 class _FieldPostings:
     """One field's postings in the order they came, as parallel arrays: term number,
     document, weight, and each posting's value (bytes end to end, with their lengths)."""
@@ -199,7 +212,9 @@ class _TextPostings(_FieldPostings):
         terms = word_terms[np.repeat(word_starts[tokens], fan) + offsets]
         del offsets  # (as long as all the terms: let it go before the sort)
         docs, positions = np.repeat(docs, fan), np.repeat(positions, fan)
-        order = np.lexsort((positions, docs, terms))
+        # Texts come in document order (a writer numbers documents as they are added), so a
+        # stable sort by term alone leaves each term's postings in document, then position order.
+        order = _stable_order(terms)
         terms, docs, positions = terms[order], docs[order], positions[order]
         first = np.ones(total, bool)
         first[1:] = (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])

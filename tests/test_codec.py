@@ -399,3 +399,13 @@ def test_a_segment_written_by_whoosh_s_own_codec_asks_for_a_rebuild(tmp_path: Pa
     with SearchEngine(tmp_path / "ix", create=False) as engine, \
             pytest.raises(IndexCorruptError, match="not written by searchkit"):
         engine.search("موسكو")
+
+
+@pytest.mark.parametrize("high", [300, 2**16 + 5, 2**32 - 1])
+def test_sixteen_bits_at_a_time_sorts_as_a_stable_sort(high: int) -> None:
+    from searchkit.writer import _stable_order
+
+    keys = np.random.default_rng(high).integers(0, high, 50_000, endpoint=True,
+                                                dtype=np.uint64).astype(np.uint32)
+    assert _stable_order(keys).tolist() == np.argsort(keys, kind="stable").tolist()
+    assert _stable_order(np.zeros(0, np.uint32)).tolist() == []
