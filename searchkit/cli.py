@@ -131,7 +131,8 @@ def index_cmd(
         help="Wait this long for another process writing to the index.")] = DEFAULT_WAIT,
     batch: Annotated[int | None, typer.Option(
         "--batch", min=1, show_default=False,
-        help="Documents per commit; a crash loses at most one batch [default: 50000]")
+        help="Documents per commit (at most 10000 without writer processes); a crash "
+             "loses at most one batch [default: 50000]")
     ] = None,
 ) -> None:
     """Index the articles under FOLDER; a second run reads only new and changed files.

@@ -48,7 +48,7 @@ from .ingest import (
 )
 from .ingest.jsondocs import KeyMap
 from .lock import DEFAULT_WAIT, WriteLock
-from .writer import Workers
+from .writer import SEGMENT_DOCUMENTS, Workers
 
 MANIFEST_FILE = "searchkit-sync.json"
 MANIFEST_VERSION = 1
@@ -253,11 +253,17 @@ class _Reading:
 
 
 class _Batches:
-    """The index writer, committed every ``size`` documents along with the manifest."""
+    """The index writer, committed every ``size`` documents along with the manifest.
+
+    Without writer processes a batch is one segment held in this process's memory, so it
+    is committed at most every :data:`~searchkit.writer.SEGMENT_DOCUMENTS` documents (the
+    most a writer process holds).
+    """
 
     def __init__(self, ix: Index, index_dir: Path, root: Path,
                  state: dict[str, FileState], size: int, workers: Workers | None) -> None:
-        self.ix, self.index_dir, self.root, self.size = ix, index_dir, root, size
+        self.ix, self.index_dir, self.root = ix, index_dir, root
+        self.size = size if workers is not None else min(size, SEGMENT_DOCUMENTS)
         self.state = state
         self.pending: dict[str, FileState | None] = {}
         self.count = 0

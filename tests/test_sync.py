@@ -80,6 +80,23 @@ def test_state_rebuilt_from_index_without_manifest(folder: Path, tmp_path: Path)
         assert engine.count() == 4
 
 
+def test_without_writer_processes_a_batch_is_at_most_one_segment_s_worth(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written in this process, a batch is held in memory: it is committed every
+    SEGMENT_DOCUMENTS documents, however big the batch asked for."""
+    from searchkit import sync
+
+    monkeypatch.setattr(sync, "SEGMENT_DOCUMENTS", 3)
+    root = tmp_path / "news"
+    for i in range(7):
+        write(root / f"{i}.txt", f"عنوان {i}\n{ARTICLE} {i}")
+    with SearchEngine(tmp_path / "ix") as engine:
+        before = engine._ix.latest_generation()
+        sync_folder(engine._ix, engine.path, root, procs=1, batch_documents=1000)
+        assert engine._ix.latest_generation() - before == 3  # 3 + 3 + 1 documents
+        assert engine.count() == 7
+
+
 def test_interrupted_run_keeps_last_commit_and_resumes(tmp_path: Path) -> None:
     root = tmp_path / "news"
     for i in range(6):
