@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -36,6 +37,7 @@ class _TokenKeys(dict[str, frozenset[str]]):
     Also kept: the tokens giving each key (``tokens_of``) and the tokens in the order they
     came (``order``), so the known tokens a query matches are found without checking every
     word of a text (:meth:`QueryTerms.matching`). ``generation`` counts the new starts.
+    ``lock`` keeps the three in step when searches in several threads add tokens.
     """
 
     LIMIT = 200_000
@@ -45,22 +47,25 @@ class _TokenKeys(dict[str, frozenset[str]]):
         self.tokens_of: dict[str, list[str]] = {}
         self.order: list[str] = []
         self.generation = 0
+        self.lock = threading.RLock()
 
     def __missing__(self, token: str) -> frozenset[str]:
-        if len(self) >= self.LIMIT:
-            self.clear()
-        keys = self[token] = frozenset(
+        keys = frozenset(
             key for word, terms in token_terms(token) for key in ("\0" + word, *terms))
-        for key in keys:
-            self.tokens_of.setdefault(key, []).append(token)
-        self.order.append(token)
+        with self.lock:
+            if len(self) >= self.LIMIT:
+                self.clear()
+            self[token] = keys
+            for key in keys:
+                self.tokens_of.setdefault(key, []).append(token)
+            self.order.append(token)
         return keys
 
     def clear(self) -> None:
-        super().clear()
-        # New objects rather than emptied ones: a search in another thread may be reading.
-        self.tokens_of, self.order = {}, []
-        self.generation += 1
+        with self.lock:
+            super().clear()
+            self.tokens_of, self.order = {}, []
+            self.generation += 1
 
 
 _TOKEN_KEYS = _TokenKeys()
@@ -95,18 +100,20 @@ class QueryTerms:
         """Every token in the memo of analyzed tokens that matches: gathered from its
         reverse index once, then brought up to date with the tokens analyzed since."""
         book = _TOKEN_KEYS
-        state = self.__dict__.get("_known")
-        if state is None or state[0] is not book or state[1] != book.generation:
-            found: set[str] = set()
-            for key in self._keys:
-                found.update(book.tokens_of.get(key, ()))
-            state = self.__dict__["_known"] = [book, book.generation, len(book.order), found]
-        elif state[2] < len(book.order):
-            new = book.order[state[2]:]
-            state[2] += len(new)
-            state[3].update(compress(new, map(not_, map(self._keys.isdisjoint,
-                                                        map(book.__getitem__, new)))))
-        return state[3]
+        with book.lock:
+            state = self.__dict__.get("_known")
+            if state is None or state[0] is not book or state[1] != book.generation:
+                found: set[str] = set()
+                for key in self._keys:
+                    found.update(book.tokens_of.get(key, ()))
+                state = self.__dict__["_known"] = [book, book.generation, len(book.order),
+                                                   found]
+            elif state[2] < len(book.order):
+                new = book.order[state[2]:]
+                state[2] += len(new)
+                state[3].update(compress(new, map(not_, map(self._keys.isdisjoint,
+                                                            map(book.__getitem__, new)))))
+            return state[3]
 
     def counted_keys(self) -> Iterator[tuple[str, str, bool]]:
         """Each key a token may match: the key, its term, and whether it is an exact term

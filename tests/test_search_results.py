@@ -217,16 +217,17 @@ def _terms(engine: SearchEngine, text: str) -> object:
         return query_terms(expand(parse(engine._parser, text).query, arrays.searcher.reader()))
 
 
-def test_matching_words_stay_right_as_the_memo_grows_and_starts_again(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """The words a query matches, found through the memo's index of analyzed words, are those
-    a full analysis finds: while other queries analyze new words, and after the memo is
-    emptied for being full."""
+_MEMO_WORDS = ["الصواريخ", "صاروخ", "والصاروخ", "بصواريخها", "صوتية", "الصوت", "مدرسة",
+               "المدارس", "لبنان", "اللبنانية", "ولبنان", "مُحَمَّدٌ", "كتب", "الكاتب",
+               "المكتبة", "زيارة", "زيارته", "في", "درس", "يدرسون", "ﷺ", "3.5"]
+
+
+def _check_matching(seed: int, rounds: int) -> None:
+    """Queries' matching words among random words, against a full analysis of each word."""
     import random
 
-    from searchkit import snippets
     from searchkit.analysis import token_terms
-    from searchkit.snippets import QueryTerms, _TokenKeys
+    from searchkit.snippets import QueryTerms
 
     def keys(word: str) -> set[str]:
         return {key for exact, stems in token_terms(word) for key in ("\0" + exact, *stems)}
@@ -236,17 +237,29 @@ def test_matching_words_stay_right_as_the_memo_grows_and_starts_again(
         return QueryTerms(frozenset(e for e, _ in found),
                           frozenset(s for _, stems in found for s in stems))
 
+    rng = random.Random(seed)
+    queries = [query("صاروخ"), query("لبنان", "مدرسة"), query("كتاب", "محمد"), query("زيارات")]
+    for _ in range(rounds):
+        q = rng.choice(queries)
+        words = rng.sample(_MEMO_WORDS, rng.randint(1, 8))
+        expected = {w for w in words if keys(w) & q._keys}
+        assert set(q.matching(words)) == expected, words
+
+
+def test_matching_words_stay_right_as_the_memo_grows_and_starts_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The words a query matches, found through the memo's index of analyzed words, are those
+    a full analysis finds: while other queries analyze new words, and after the memo is
+    emptied for being full; also with searches in several threads at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from searchkit import snippets
+    from searchkit.snippets import _TokenKeys
+
     book = _TokenKeys()
     book.LIMIT = 12
     monkeypatch.setattr(snippets, "_TOKEN_KEYS", book)
-    rng = random.Random(3)
-    vocabulary = ["الصواريخ", "صاروخ", "والصاروخ", "بصواريخها", "صوتية", "الصوت", "مدرسة",
-                  "المدارس", "لبنان", "اللبنانية", "ولبنان", "مُحَمَّدٌ", "كتب", "الكاتب",
-                  "المكتبة", "زيارة", "زيارته", "في", "درس", "يدرسون", "ﷺ", "3.5"]
-    queries = [query("صاروخ"), query("لبنان", "مدرسة"), query("كتاب", "محمد"), query("زيارات")]
-    for _ in range(300):
-        q = rng.choice(queries)
-        words = rng.sample(vocabulary, rng.randint(1, 8))
-        expected = {w for w in words if keys(w) & q._keys}
-        assert set(q.matching(words)) == expected, words
+    _check_matching(3, 300)
     assert book.generation > 3  # the memo started again several times
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(_check_matching, range(8), [300] * 8))
