@@ -91,10 +91,15 @@ class QueryTerms:
     def matching(self, tokens: Iterable[str]) -> list[str]:
         """The distinct tokens (as written) that :meth:`matches_token`: the known ones
         looked up in :meth:`_known_matches`, the others analyzed."""
-        tokens = set(tokens)
-        hits = self._known_matches().intersection(tokens)
-        unseen = filterfalse(_TOKEN_KEYS.__contains__, tokens)
+        hits, unseen = self._split(set(tokens))
         return [*hits, *filter(self.matches_token, unseen)]
+
+    def _split(self, tokens: Iterable[str]) -> tuple[list[str], list[str]]:
+        """The ``tokens`` known to match and those not analyzed yet, taken at one moment
+        (a search in another thread may be adding tokens)."""
+        with _TOKEN_KEYS.lock:
+            hits = self._known_matches().intersection(tokens)
+            return list(hits), list(filterfalse(_TOKEN_KEYS.__contains__, tokens))
 
     def _known_matches(self) -> set[str]:
         """Every token in the memo of analyzed tokens that matches: gathered from its
@@ -134,11 +139,10 @@ class QueryTerms:
                 left[key] = left.get(key, 0) - tokens[token]
             return any(n > 0 for n in left.values())
 
-        hits = list(self._known_matches().intersection(tokens))
+        hits, unseen = self._split(tokens)
         for token in hits:
             count_off(token)
         if any(n > 0 for n in left.values()):
-            unseen = filterfalse(_TOKEN_KEYS.__contains__, tokens)
             for token in sorted(unseen, key=self._unlikely):
                 if self.matches_token(token):
                     hits.append(token)
