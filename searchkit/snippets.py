@@ -103,22 +103,21 @@ class QueryTerms:
 
     def _known_matches(self) -> set[str]:
         """Every token in the memo of analyzed tokens that matches: gathered from its
-        reverse index once, then brought up to date with the tokens analyzed since."""
+        reverse index once, then brought up to date with the tokens analyzed since (call
+        under the memo's lock, as :meth:`_split` does)."""
         book = _TOKEN_KEYS
-        with book.lock:
-            state = self.__dict__.get("_known")
-            if state is None or state[0] is not book or state[1] != book.generation:
-                found: set[str] = set()
-                for key in self._keys:
-                    found.update(book.tokens_of.get(key, ()))
-                state = self.__dict__["_known"] = [book, book.generation, len(book.order),
-                                                   found]
-            elif state[2] < len(book.order):
-                new = book.order[state[2]:]
-                state[2] += len(new)
-                state[3].update(compress(new, map(not_, map(self._keys.isdisjoint,
-                                                            map(book.__getitem__, new)))))
-            return state[3]
+        state = self.__dict__.get("_known")
+        if state is None or state[0] is not book or state[1] != book.generation:
+            found: set[str] = set()
+            for key in self._keys:
+                found.update(book.tokens_of.get(key, ()))
+            state = self.__dict__["_known"] = [book, book.generation, len(book.order), found]
+        elif state[2] < len(book.order):
+            new = book.order[state[2]:]
+            state[2] += len(new)
+            state[3].update(compress(new, map(not_, map(self._keys.isdisjoint,
+                                                        map(book.__getitem__, new)))))
+        return state[3]
 
     def counted_keys(self) -> Iterator[tuple[str, str, bool]]:
         """Each key a token may match: the key, its term, and whether it is an exact term

@@ -268,12 +268,8 @@ class _Batches:
         self.pending: dict[str, FileState | None] = {}
         self.count = 0
         self.dirty = False
-        self.workers = workers
-        try:
-            self.writer = idx.writer(ix, workers=self.workers)
-        except BaseException:  # (another writer holds Whoosh's lock): no processes left over
-            self.close()
-            raise
+        self.workers = workers  # (closed by the caller if this fails)
+        self.writer = idx.writer(ix, workers=self.workers)
 
     def delete(self, rel: str) -> None:
         self.writer.delete_by_term("path", rel)
@@ -376,8 +372,8 @@ def _sync(ix: Index, index_dir: Path, folder: Path, *, procs: int | None,
                     len(tasks) >= POOL_MIN_FILES or bytes_total >= WRITER_POOL_MIN_BYTES):
                 workers = idx.start_workers(ix, procs, _writer_job)
         batches = _Batches(ix, index_dir, root, state, batch_documents, workers)
-    except BaseException:
-        if workers is not None:
+    except BaseException:  # (such as another writer holding Whoosh's lock): no processes
+        if workers is not None:  # left over
             workers.close()
         raise
     removed = [rel for rel in state if rel not in seen]

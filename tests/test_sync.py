@@ -97,6 +97,36 @@ def test_without_writer_processes_a_batch_is_at_most_one_segment_s_worth(
         assert engine.count() == 7
 
 
+def test_writer_processes_started_during_the_walk_stop_when_the_writer_cannot_open(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writer processes start while the walk goes on; if the index writer then cannot be
+    had (another writer holds Whoosh's lock), they are stopped, none left running."""
+    from whoosh.index import LockError
+
+    from searchkit import index as idx
+    from searchkit import sync
+
+    started = []
+    original = idx.start_workers
+
+    def start_workers(*args: object) -> object:
+        started.append(original(*args))  # type: ignore[arg-type]
+        return started[-1]
+
+    def locked(*args: object, **kwargs: object) -> object:
+        raise LockError("held by another writer")
+
+    monkeypatch.setattr(idx, "start_workers", start_workers)
+    monkeypatch.setattr(idx, "writer", locked)
+    root = tmp_path / "news"
+    for i in range(sync.POOL_MIN_FILES):
+        write(root / f"{i}.txt", f"عنوان {i}\n{ARTICLE} {i}")
+    with SearchEngine(tmp_path / "ix") as engine, pytest.raises(LockError):
+        sync_folder(engine._ix, engine.path, root, procs=2)
+    assert len(started) == 1
+    assert not any(p.is_alive() for p in started[0]._processes)
+
+
 def test_interrupted_run_keeps_last_commit_and_resumes(tmp_path: Path) -> None:
     root = tmp_path / "news"
     for i in range(6):
