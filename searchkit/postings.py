@@ -15,9 +15,11 @@ the index's segments, columns and lengths under their segment -- within a memory
 
 from __future__ import annotations
 
+import struct
 import threading
+import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,7 +29,7 @@ from whoosh.reading import CorruptIndexError, IndexReader
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from .codec import PositionsFormat
+from .codec import PositionsFormat, decode_many
 from .codec import Postings as RecordPostings
 
 # Field length as Whoosh stores it (one byte, logarithmic) -> the length it stands for.
@@ -41,6 +43,8 @@ NO_NUMBER = 2**64 - 1
 Postings = tuple[np.ndarray, np.ndarray]  # document numbers (int32), frequencies (float32)
 _EMPTY: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
 _NO_PLACES = np.zeros(0, np.int64)
+# What a damaged postings record raises while decoded.
+_DAMAGE = (ValueError, TypeError, IndexError, struct.error, zlib.error)
 
 
 class PostingsCache:
@@ -57,12 +61,20 @@ class PostingsCache:
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The value cached for ``key``, computed (and cached) when missing."""
+        value = self.lookup(key)
+        return self.put(key, compute()) if value is None else value
+
+    def lookup(self, key: Hashable) -> Any:
+        """The value cached for ``key``, or None."""
         with self._lock:
             item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-                return item[0]
-        value = compute()
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key: Hashable, value: Any) -> Any:
+        """Cache ``value`` under ``key`` (unless some is already) and return it."""
         cost = _nbytes(value)
         with self._lock:
             if key not in self._items:
@@ -86,14 +98,27 @@ def _read_record(reader: IndexReader, field: str, text: str, values: bool = True
                  ) -> RecordPostings | None:
     """The decoded record of ``field:text`` in one segment ``reader`` (None: no such term;
     ``values``: as :func:`~searchkit.codec.decode_postings`)."""
-    terms = reader._terms
-    if not hasattr(terms, "postings"):  # not the codec of searchkit's writer
-        raise CorruptIndexError(
-            f"segment {reader.segment().segment_id()} was not written by searchkit")
+    _check_codec(reader)
     try:
-        return terms.postings(field, reader.schema[field].to_bytes(text), values)
+        return reader._terms.postings(field, reader.schema[field].to_bytes(text), values)
     except KeyError:  # not a field of the schema
         return None
+
+
+def _records(reader: IndexReader, terms: Sequence[tuple[str, str]]) -> list[bytes | None]:
+    """The postings record of each of ``terms`` in one segment ``reader`` (None: no such
+    term), looked up together."""
+    _check_codec(reader)
+    schema = reader.schema
+    keys = [(field, schema[field].to_bytes(text)) for field, text in terms if field in schema]
+    found = iter(reader._terms.records(keys))
+    return [next(found) if field in schema else None for field, _ in terms]
+
+
+def _check_codec(reader: IndexReader) -> None:
+    if not hasattr(reader._terms, "records"):  # not the codec of searchkit's writer
+        raise CorruptIndexError(
+            f"segment {reader.segment().segment_id()} was not written by searchkit")
 
 
 def read_postings(reader: IndexReader, field: str, text: str) -> Postings:
@@ -159,6 +184,7 @@ class IndexArrays:
                          if (segment := reader.segment()) is not None]  # None: empty index
         self.size = searcher.reader().doc_count_all()
         self._layout = tuple((segid, offset) for _, offset, segid in self.segments)
+        self._offsets = np.array([offset for _, offset, _ in self.segments], np.int64)
         self._local: dict[Hashable, Any] = {}
 
     def _memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
@@ -178,20 +204,58 @@ class IndexArrays:
         Cached under the index's segments and their offsets, which a commit that only
         deletes leaves as they are.
         """
-        def read() -> Postings:
-            parts = [read_postings(reader, field, text) for reader, _, _ in self.segments]
-            ids = [part[0] + offset for part, (_, offset, _) in zip(parts, self.segments,
-                                                                    strict=True)]
-            return _join(ids, np.int32), _join([part[1] for part in parts], np.float32)
-        return self.cache.get((self._layout, field, text), read)
+        return self.postings_of([(field, text)])[0]
 
-    def positions(self, field: str, text: str) -> np.ndarray:
+    def postings_of(self, terms: Sequence[tuple[str, str]]) -> list[Postings]:
+        """:meth:`postings` of each of ``terms``; those not cached yet are read together
+        (one dictionary search a segment, one decode for all their records)."""
+        keys = [(self._layout, field, text) for field, text in terms]
+        found = [self.cache.lookup(key) for key in keys]
+        missing = list(dict.fromkeys(k for k, value in zip(keys, found, strict=True)
+                                     if value is None))
+        if missing:
+            read = dict(zip(missing, self._read([key[1:] for key in missing]), strict=True))
+            found = [value if value is not None else self.cache.put(key, read[key])
+                     for key, value in zip(keys, found, strict=True)]
+        return found
+
+    def _read(self, terms: list[tuple[str, str]]) -> list[Postings]:
+        """The postings of ``terms``, read from every segment and decoded at once."""
+        records, offsets, owners = [], [], []
+        per_segment = [_records(reader, terms) for reader, _, _ in self.segments]
+        for number in range(len(terms)):
+            for (_, offset, _), segment_records in zip(self.segments, per_segment,
+                                                       strict=True):
+                if (record := segment_records[number]) is not None:
+                    records.append(record)
+                    offsets.append(offset)
+                    owners.append(number)
+        try:
+            ids, weights, counts = decode_many(records)
+        except _DAMAGE:
+            for reader, _, _ in self.segments:  # name the damaged term
+                for field, text in terms:
+                    read_postings(reader, field, text)
+            raise
+        ids += np.repeat(np.array(offsets, np.int64), counts)
+        sizes = np.bincount(np.array(owners, np.int64), counts, len(terms)).astype(np.int64)
+        cuts = np.cumsum(sizes)[:-1]
+        return [(part_ids.astype(np.int32), part_weights.copy()) for part_ids, part_weights
+                in zip(np.split(ids, cuts), np.split(weights, cuts), strict=True)]
+
+    def positions(self, field: str, text: str, docs: np.ndarray | None = None
+                  ) -> np.ndarray:
         """Where ``field:text`` stands: ``global document << 32 | position`` (int64) for
-        each occurrence, ascending (deleted documents included); cached like postings."""
-        def read() -> np.ndarray:
-            return _join([read_positions(reader, field, text) + (offset << 32)
-                          for reader, offset, _ in self.segments], np.int64)
-        return self.cache.get((self._layout, "positions", field, text), read)
+        each occurrence, ascending (deleted documents included). With ``docs`` (global
+        numbers, ascending), only the segments holding some of them are read, and the
+        places may include other documents of those segments. Cached for each segment."""
+        segments = self.segments
+        if docs is not None:
+            holding = np.unique(np.searchsorted(self._offsets, docs, side="right") - 1)
+            segments = [segments[i] for i in holding.tolist()]
+        return _join([self.cache.get((segid, "positions", field, text),
+                                     lambda r=reader: read_positions(r, field, text))
+                      + (offset << 32) for reader, offset, segid in segments], np.int64)
 
     def cached(self, key: tuple[Hashable, ...], compute: Callable[[], Any]) -> Any:
         """What ``compute`` gives, kept in the cache under ``key`` and the index's segments

@@ -38,6 +38,8 @@ class Scored:
 def evaluate(q: query.Query, arrays: IndexArrays, k1: float, b: float) -> Scored:
     """Score ``q`` over the whole index; deleted documents never match. :class:`QueryError`
     for a kind of query the parser never makes (so none of its queries fail here)."""
+    arrays.postings_of([(field, text.decode("utf-8") if isinstance(text, bytes) else text)
+                        for field, text in dict.fromkeys(q.iter_all_terms())])  # read at once
     scored = _Evaluator(arrays, k1, b).node(q)
     scored.matches &= ~arrays.deleted()
     return scored
@@ -122,9 +124,13 @@ class _Evaluator:
         positions of the one before (Whoosh's ordered span match), scored as Whoosh scores a
         phrase: the sum of its words' BM25 scores, times the boost."""
         out = self.empty()
+        docs = self.arrays.postings(q.fieldname, q.words[0])[0] if q.words else None
+        for word in q.words[1:]:  # the documents with every word: no positions read if none
+            docs = np.intersect1d(docs, self.arrays.postings(q.fieldname, word)[0],
+                                  assume_unique=True)
         ends = None  # where a run of the phrase's words so far ends: document << 32 | position
         for word in q.words:
-            places = self.arrays.positions(q.fieldname, word)
+            places = self.arrays.positions(q.fieldname, word, docs)
             if ends is not None and len(places):
                 before = np.searchsorted(ends, places) - 1  # the last run ending before
                 gap = places - ends[np.maximum(before, 0)]

@@ -150,8 +150,33 @@ class TermDict:
 
     def find(self, key: bytes) -> int | None:
         """The number of the term with ``key``, or None."""
-        crc = np.uint32(zlib.crc32(key))
-        at = int(np.searchsorted(self._hashes, crc))
+        crc = zlib.crc32(key)
+        return self._probe(key, crc, int(np.searchsorted(self._hashes, np.uint32(crc))))
+
+    def find_many(self, keys: Sequence[bytes]) -> list[int | None]:
+        """:meth:`find` of each of ``keys``, with one binary search for them all."""
+        if not self.count:
+            return [None] * len(keys)
+        crcs = np.fromiter(map(zlib.crc32, keys), np.uint32, len(keys))
+        ats = np.minimum(np.searchsorted(self._hashes, crcs), self.count - 1)
+        hashed = self._hashes[ats] == crcs
+        terms = self._order[ats].astype(np.int64)
+        ends = self._ends[terms].astype(np.int64)
+        starts = np.where(terms > 0, self._ends[np.maximum(terms - 1, 0)], 0)
+        out: list[int | None] = []
+        for key, found, term, start, end, at, crc in zip(
+                keys, hashed.tolist(), terms.tolist(), starts.tolist(), ends.tolist(),
+                ats.tolist(), crcs.tolist(), strict=True):
+            if not found:
+                out.append(None)
+            elif self._keys[start:end] == key:
+                out.append(term)
+            else:  # another key with the same hash: look further
+                out.append(self._probe(key, crc, at + 1))
+        return out
+
+    def _probe(self, key: bytes, crc: int, at: int) -> int | None:
+        """The term with ``key`` among those whose hash is ``crc``, from hash number ``at``."""
         while at < self.count and self._hashes[at] == crc:
             i = int(self._order[at])
             if self.key(i) == key:
