@@ -15,13 +15,13 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
-from itertools import compress, filterfalse
+from functools import cached_property, lru_cache
+from itertools import accumulate, chain, compress, filterfalse
 from operator import not_
 
-from .analysis import WORD_PATTERN, token_terms
+from .analysis import token_terms
 from .analysis.stemmer import ROOT_MARK
-from .analysis.tokenizer import find_words
+from .analysis.tokenizer import find_words, iter_words
 
 _BOUNDARY = re.compile(r"[.!?\u060c\u061b\u061f\n]+")
 # Markup leftovers (tags, lone "/>" from <br />) and runs of whitespace in displayed text.
@@ -29,46 +29,53 @@ _LEFTOVER = re.compile(r"<[^<>\n]{0,200}>|/>")
 _SPACES = re.compile(r"\s+")
 
 
-class _TokenKeys(dict[str, frozenset[str]]):
-    """Token as written -> its exact-field terms (marked with a leading NUL) and
-    stemmed-field terms, as one set (so a match is one set intersection). Filled on first
-    use; started again past ``LIMIT`` tokens.
+@lru_cache(maxsize=200_000)
+def _word_keys(word: str) -> frozenset[str]:
+    """A word's exact-field terms (marked with a leading NUL) and stemmed-field terms."""
+    return frozenset(key for exact, stems in token_terms(word) for key in ("\0" + exact, *stems))
 
-    Also kept: the tokens giving each key (``tokens_of``) and the tokens in the order they
-    came (``order``), so the known tokens a query matches are found without checking every
-    word of a text (:meth:`QueryTerms.matching`). ``generation`` counts the new starts.
-    ``lock`` keeps the three in step when searches in several threads add tokens.
+
+class _PieceKeys(dict[str, frozenset[str]]):
+    """Piece of text (a run between whitespace, as written) -> the keys of its words
+    (:func:`_word_keys`), as one set, so a match is one set intersection. Filled on first
+    use; started again past ``LIMIT`` pieces.
+
+    Also kept: the pieces giving each key (``pieces_of``) and the pieces in the order they
+    came (``order``), so the known pieces a query matches are found without checking every
+    piece of a text (:meth:`QueryTerms.matching`). ``generation`` counts the new starts.
+    ``lock`` keeps the three in step when searches in several threads add pieces.
     """
 
     LIMIT = 200_000
 
     def __init__(self) -> None:
         super().__init__()
-        self.tokens_of: dict[str, list[str]] = {}
+        self.pieces_of: dict[str, list[str]] = {}
         self.order: list[str] = []
         self.generation = 0
         self.lock = threading.RLock()
 
-    def __missing__(self, token: str) -> frozenset[str]:
-        keys = frozenset(
-            key for word, terms in token_terms(token) for key in ("\0" + word, *terms))
+    def __missing__(self, piece: str) -> frozenset[str]:
+        words = find_words(piece)
+        keys = _word_keys(words[0]) if len(words) == 1 else \
+            frozenset().union(*map(_word_keys, words))
         with self.lock:
             if len(self) >= self.LIMIT:
                 self.clear()
-            self[token] = keys
+            self[piece] = keys
             for key in keys:
-                self.tokens_of.setdefault(key, []).append(token)
-            self.order.append(token)
+                self.pieces_of.setdefault(key, []).append(piece)
+            self.order.append(piece)
         return keys
 
     def clear(self) -> None:
         with self.lock:
             super().clear()
-            self.tokens_of, self.order = {}, []
+            self.pieces_of, self.order = {}, []
             self.generation += 1
 
 
-_TOKEN_KEYS = _TokenKeys()
+_PIECE_KEYS = _PieceKeys()
 
 
 @dataclass(frozen=True)
@@ -86,31 +93,35 @@ class QueryTerms:
         """Whether a token as written (diacritics and all) matches: its normalized form is an
         exact term, or one of its stemmed-field terms (a stem, the stem without a glued
         preposition, the root) is a stem of the query."""
-        return not self._keys.isdisjoint(_TOKEN_KEYS[token])
+        return not self._keys.isdisjoint(_word_keys(token))
 
-    def matching(self, tokens: Iterable[str]) -> list[str]:
-        """The distinct tokens (as written) that :meth:`matches_token`: the known ones
-        looked up in :meth:`_known_matches`, the others analyzed."""
-        hits, unseen = self._split(set(tokens))
-        return [*hits, *filter(self.matches_token, unseen)]
+    def matches_piece(self, piece: str) -> bool:
+        """Whether some word of a piece of text (a run between whitespace) matches."""
+        return not self._keys.isdisjoint(_PIECE_KEYS[piece])
 
-    def _split(self, tokens: Iterable[str]) -> tuple[list[str], list[str]]:
-        """The ``tokens`` known to match and those not analyzed yet, taken at one moment
-        (a search in another thread may be adding tokens)."""
-        with _TOKEN_KEYS.lock:
-            hits = self._known_matches().intersection(tokens)
-            return list(hits), list(filterfalse(_TOKEN_KEYS.__contains__, tokens))
+    def matching(self, pieces: Iterable[str]) -> list[str]:
+        """The distinct pieces of text that :meth:`matches_piece`: the known ones looked up
+        in :meth:`_known_matches`, the others analyzed."""
+        hits, unseen = self._split(set(pieces))
+        return [*hits, *filter(self.matches_piece, unseen)]
+
+    def _split(self, pieces: Iterable[str]) -> tuple[list[str], list[str]]:
+        """The ``pieces`` known to match and those not analyzed yet, taken at one moment
+        (a search in another thread may be adding pieces)."""
+        with _PIECE_KEYS.lock:
+            hits = self._known_matches().intersection(pieces)
+            return list(hits), list(filterfalse(_PIECE_KEYS.__contains__, pieces))
 
     def _known_matches(self) -> set[str]:
-        """Every token in the memo of analyzed tokens that matches: gathered from its
-        reverse index once, then brought up to date with the tokens analyzed since (call
+        """Every piece in the memo of analyzed pieces that matches: gathered from its
+        reverse index once, then brought up to date with the pieces analyzed since (call
         under the memo's lock, as :meth:`_split` does)."""
-        book = _TOKEN_KEYS
+        book = _PIECE_KEYS
         state = self.__dict__.get("_known")
         if state is None or state[0] is not book or state[1] != book.generation:
             found: set[str] = set()
             for key in self._keys:
-                found.update(book.tokens_of.get(key, ()))
+                found.update(book.pieces_of.get(key, ()))
             state = self.__dict__["_known"] = [book, book.generation, len(book.order), found]
         elif state[2] < len(book.order):
             new = book.order[state[2]:]
@@ -120,42 +131,62 @@ class QueryTerms:
         return state[3]
 
     def counted_keys(self) -> Iterator[tuple[str, str, bool]]:
-        """Each key a token may match: the key, its term, and whether it is an exact term
+        """Each key a word may match: the key, its term, and whether it is an exact term
         (else a stemmed-field term); for :meth:`matching_counted`."""
         yield from (("\0" + word, word, True) for word in self.exact)
         yield from ((stem, stem, False) for stem in self.stems)
 
-    def matching_counted(self, tokens: Counter[str], counts: Mapping[str, int]) -> list[str]:
-        """:meth:`matching` of ``tokens`` (each with how often it occurs), given how many
-        occurrences give each key (``counts``, from the index): tokens never analyzed
-        before are analyzed only until every counted occurrence is found, likely ones
-        (holding a term's letters in a row) first."""
+    def matching_counted(self, pieces: Counter[str], counts: Mapping[str, int]) -> list[str]:
+        """:meth:`matching` of ``pieces`` (each with how often it occurs), given how many
+        words give each key (``counts``, from the index): pieces never analyzed before are
+        analyzed only until every counted word is found, likely ones (holding a term's
+        letters in a row) first."""
         left = {key: n for key, n in counts.items() if n > 0}
 
-        def count_off(token: str) -> bool:
-            """Count ``token``'s occurrences off the keys it gives; whether any is left."""
-            for key in self._keys.intersection(_TOKEN_KEYS[token]):
-                left[key] = left.get(key, 0) - tokens[token]
+        def count_off(piece: str) -> bool:
+            """Count ``piece``'s occurrences off the keys it gives; whether any is left."""
+            for key in self._keys.intersection(_PIECE_KEYS[piece]):
+                left[key] = left.get(key, 0) - pieces[piece]
             return any(n > 0 for n in left.values())
 
-        hits, unseen = self._split(tokens)
-        for token in hits:
-            count_off(token)
+        hits, unseen = self._split(pieces)
+        for piece in hits:
+            count_off(piece)
         if any(n > 0 for n in left.values()):
-            for token in sorted(unseen, key=self._unlikely):
-                if self.matches_token(token):
-                    hits.append(token)
-                    if not count_off(token):
+            likely = self._likely(unseen)
+            for piece in chain(likely, filterfalse(likely.__contains__, unseen)):
+                if self.matches_piece(piece):
+                    hits.append(piece)
+                    if not count_off(piece):
                         break
         return hits
 
-    def _unlikely(self, token: str) -> bool:
-        """False for a token that holds a term's letters in a row (likely to match)."""
-        return not any(term in token for term in self._letters)
+    def spans_in(self, piece: str) -> list[tuple[int, int]]:
+        """Where the matching words of ``piece`` stand in it (remembered for the query)."""
+        known = self.__dict__.setdefault("_spans", {})
+        spans = known.get(piece)
+        if spans is None:
+            spans = known[piece] = [m.span() for m in iter_words(piece)
+                                    if self.matches_token(m.group())]
+        return spans
+
+    def _likely(self, pieces: list[str]) -> set[str]:
+        """The ``pieces`` holding a term's letters in a row (likely to match)."""
+        joined = "\n".join(pieces)
+        ends = list(accumulate(len(piece) + 1 for piece in pieces))
+        found = set()
+        for term in self._letters:
+            at = joined.find(term)
+            while at != -1:
+                i = bisect_right(ends, at)
+                found.add(pieces[i])
+                at = joined.find(term, ends[i])
+        return found
 
     @cached_property
     def _letters(self) -> tuple[str, ...]:
-        return tuple(term.removeprefix(ROOT_MARK) for term in self.exact | self.stems)
+        return tuple({letters for term in self.exact | self.stems
+                      if (letters := term.removeprefix(ROOT_MARK))})
 
 
 @dataclass(frozen=True)
@@ -254,24 +285,23 @@ def match_spans(text: str, terms: QueryTerms, counts: Mapping[str, int] | None =
     words of ``text`` give each key of ``terms`` (:meth:`QueryTerms.matching_counted`)."""
     if not terms.exact and not terms.stems:
         return []
-    # Each distinct word is checked once; most of a text's words are repeats.
-    words = find_words(text)
-    hits = terms.matching(set(words)) if counts is None else \
-        terms.matching_counted(Counter(words), counts)
-    return sorted(span for word in hits for span in _occurrences(text, word))
+    # The text is cut at whitespace, which never falls inside a word, and each distinct
+    # piece is checked once: most pieces are single words, most of them repeats.
+    pieces = text.split()
+    hits = terms.matching(set(pieces)) if counts is None else \
+        terms.matching_counted(Counter(pieces), counts)
+    return sorted((at + start, at + end) for piece in hits for at in _occurrences(text, piece)
+                  for start, end in terms.spans_in(piece))
 
 
-def _occurrences(text: str, word: str) -> list[tuple[int, int]]:
-    """Where ``word`` stands in ``text`` as a whole token (not inside a longer one)."""
-    found = []
-    at = text.find(word)
+def _occurrences(text: str, piece: str) -> Iterator[int]:
+    """Where ``piece`` stands in ``text`` between whitespace (or the ends)."""
+    at, size = text.find(piece), len(piece)
     while at != -1:
-        end = at + len(word)
-        whole = WORD_PATTERN.match(text, at)
-        if whole and whole.end() == end and (at == 0 or not WORD_PATTERN.match(text, at - 1)):
-            found.append((at, end))
-        at = text.find(word, at + 1)
-    return found
+        end = at + size
+        if (at == 0 or text[at - 1].isspace()) and (end == len(text) or text[end].isspace()):
+            yield at
+        at = text.find(piece, at + 1)
 
 
 def _sentence_ends(text: str) -> list[int]:

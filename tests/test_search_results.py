@@ -163,19 +163,26 @@ def test_searching_while_another_thread_adds_documents(tmp_path: Path) -> None:
 
 
 def test_match_spans_are_the_whole_tokens_the_tokenizer_finds() -> None:
+    """Marked spans are the tokenizer's words that match, whatever surrounds them (spaces,
+    punctuation, other words of the same run between spaces)."""
     import random
 
-    from searchkit.analysis import WORD_PATTERN
-    from searchkit.snippets import _occurrences
+    from searchkit.analysis import WORD_PATTERN, token_terms
+    from searchkit.snippets import QueryTerms, match_spans
 
     text = ("قال 3.5 و5 ولبنان لبنان، لبنانية (لبنان) 1,000 و1 الصواريخ والصواريخ "
-            "الصَّوارِيخُ ـلبنان لبنان‏ km kmh 5.5.5 ٣٫٥ ٥ x5 5x لبنان")
+            "الصَّوارِيخُ ـلبنان لبنان‏ km kmh 5.5.5 ٣٫٥ ٥ x5 5x لبنان\nلبنان\t«لبنان»"
+            "/لبنان/الصواريخ لبنان")
     rng = random.Random(4)
     words = sorted(set(WORD_PATTERN.findall(text)))
-    for _ in range(200):
-        hits = set(rng.sample(words, rng.randint(1, 4)))
-        expected = [m.span() for m in WORD_PATTERN.finditer(text) if m.group() in hits]
-        assert sorted(s for w in hits for s in _occurrences(text, w)) == expected
+    for n in range(200):
+        found = [pair for word in rng.sample(words, rng.randint(1, 4))
+                 for pair in token_terms(word)]
+        terms = QueryTerms(frozenset(exact for exact, _ in found) if n % 2 else frozenset(),
+                           frozenset(s for _, stems in found for s in stems[:1]))
+        expected = [m.span() for m in WORD_PATTERN.finditer(text)
+                    if terms.matches_token(m.group())]
+        assert match_spans(text, terms) == expected
 
 
 def test_snippets_counted_from_the_index_mark_what_a_full_analysis_marks(
@@ -186,28 +193,29 @@ def test_snippets_counted_from_the_index_mark_what_a_full_analysis_marks(
 
     from searchkit import snippets
     from searchkit.index import stored_body
-    from searchkit.snippets import _TokenKeys, make_snippet
+    from searchkit.snippets import _PieceKeys, make_snippet
 
     rng = random.Random(8)
     vocabulary = ["الصواريخ", "صاروخ", "والصاروخ", "بصواريخها", "صوتية", "الصوت", "مدرسة",
                   "المدارس", "لبنان", "اللبنانية", "ولبنان", "بوتين", "مُحَمَّدٌ", "قال",
                   "كتب", "الكاتب", "المكتبة", "زيارة", "زيارته", "في", "ﷺ", "3.5"]
     with SearchEngine(tmp_path / "ix") as engine:
-        engine.add_documents({"id": str(n), "body": " ".join(
-            rng.choice(vocabulary) + rng.choice(["", "", "،", "."]) for _ in range(80))}
-            for n in range(40))
+        bodies = [" ".join(rng.choice(vocabulary) + rng.choice(["", "", "،", "."])
+                           for _ in range(80)) for _ in range(40)]
+        engine.add_documents({"id": str(n), "body": body} for n, body in enumerate(bodies))
         for query in ["صواريخ", "صوت لبنان", "الكاتب مدرسة", '"زيارته لبنان"', "محمد 3.5",
                       "صو*"]:
-            monkeypatch.setattr(snippets, "_TOKEN_KEYS", _TokenKeys())  # every word new
+            monkeypatch.setattr(snippets, "_PIECE_KEYS", _PieceKeys())  # every piece new
             results = engine.search(query, limit=10)
-            analyzed = len(snippets._TOKEN_KEYS)
+            analyzed = len(snippets._PIECE_KEYS)
             assert results.hits, query
             for hit in results.hits:
                 with engine._reading() as arrays:
                     body = stored_body(arrays.searcher.document(id=hit.id))
                 full = make_snippet(body, _terms(engine, query))
                 assert hit.highlights == full, query
-            assert analyzed < len({w for w in vocabulary if w != "في"}), query
+            pieces = {piece for body in bodies for piece in body.split()}
+            assert analyzed < len(pieces), query
 
 
 def _terms(engine: SearchEngine, text: str) -> object:
@@ -254,11 +262,11 @@ def test_matching_words_stay_right_as_the_memo_grows_and_starts_again(
     from concurrent.futures import ThreadPoolExecutor
 
     from searchkit import snippets
-    from searchkit.snippets import _TokenKeys
+    from searchkit.snippets import _PieceKeys
 
-    book = _TokenKeys()
+    book = _PieceKeys()
     book.LIMIT = 12
-    monkeypatch.setattr(snippets, "_TOKEN_KEYS", book)
+    monkeypatch.setattr(snippets, "_PIECE_KEYS", book)
     _check_matching(3, 300)
     assert book.generation > 3  # the memo started again several times
     with ThreadPoolExecutor(4) as pool:
