@@ -183,7 +183,8 @@ class IndexArrays:
                          for reader, offset in searcher.reader().leaf_readers()
                          if (segment := reader.segment()) is not None]  # None: empty index
         self.size = searcher.reader().doc_count_all()
-        self._layout = tuple((segid, offset) for _, offset, segid in self.segments)
+        # The segments and their offsets, as a string (its hash is computed once).
+        self._layout = " ".join(f"{segid}@{offset}" for _, offset, segid in self.segments)
         self._offsets = np.array([offset for _, offset, _ in self.segments], np.int64)
         self._local: dict[Hashable, Any] = {}
 

@@ -169,7 +169,7 @@ class _Evaluator:
     def disjunction(self, parts: list[Scored | query.Term], scale: float | None) -> Scored:
         """The sum of ``parts`` (in order: the postings of terms in a row are summed at once,
         with ``bincount``)."""
-        out = self.empty()
+        out: Scored | None = None
         found: list[tuple[np.ndarray, np.ndarray]] = []  # postings of terms not added yet
         for part in [*parts, None]:
             if isinstance(part, query.Term):
@@ -178,24 +178,32 @@ class _Evaluator:
                 continue
             if found:
                 ids = np.concatenate([ids for ids, _ in found])
-                out.score += np.bincount(ids, np.concatenate([w for _, w in found]),
-                                         self.size)
-                counts = np.bincount(ids, minlength=self.size)
-                out.matches |= counts > 0
-                out.terms += counts.astype(np.int16)
-                out.term_count += len(found)
+                terms = np.bincount(ids, minlength=self.size).astype(np.int16)
+                out = _add(out, Scored(np.bincount(ids, np.concatenate([w for _, w in found]),
+                                                   self.size), terms > 0, terms, len(found)))
                 found.clear()
-            if part is not None:
-                out.score += part.score
-                out.matches |= part.matches
-                out.terms += part.terms
-                out.term_count += part.term_count
+            if part is not None:  # (copied first: the caller may still use its arrays)
+                out = _add(out, part) if out is not None else Scored(
+                    part.score.copy(), part.matches.copy(), part.terms.copy(), part.term_count)
+        if out is None:
+            return self.empty()
         count = out.term_count
         if scale and count > 1 and count != scale:
             # Whoosh's CoordMatcher: (score + (matching - 1) / (count - scale)^2) scaled.
-            bonus = (out.terms - 1) / (count - scale) ** 2
-            out.score = np.where(out.matches, (out.score + bonus) * ((count - 1) / count), 0.0)
+            out.score += (out.terms - 1) * (1 / (count - scale) ** 2)
+            out.score *= out.matches * ((count - 1) / count)
         return out
+
+
+def _add(total: Scored | None, part: Scored) -> Scored:
+    """``part`` added to ``total`` (in place; ``part`` itself when there is no total yet)."""
+    if total is None:
+        return part
+    total.score += part.score
+    total.matches |= part.matches
+    total.terms += part.terms
+    total.term_count += part.term_count
+    return total
 
 
 def _only(scored: Scored, mask: np.ndarray) -> Scored:

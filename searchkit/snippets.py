@@ -12,8 +12,7 @@ import html
 import re
 import threading
 from bisect import bisect_left, bisect_right
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import accumulate, chain, compress, filterfalse
@@ -136,26 +135,31 @@ class QueryTerms:
         yield from (("\0" + word, word, True) for word in self.exact)
         yield from ((stem, stem, False) for stem in self.stems)
 
-    def matching_counted(self, pieces: Counter[str], counts: Mapping[str, int]) -> list[str]:
-        """:meth:`matching` of ``pieces`` (each with how often it occurs), given how many
-        words give each key (``counts``, from the index): pieces never analyzed before are
-        analyzed only until every counted word is found, likely ones (holding a term's
-        letters in a row) first."""
+    def matching_counted(self, pieces: Collection[str], counts: Mapping[str, int],
+                         tally: Callable[[str], int]) -> list[str]:
+        """:meth:`matching` of the distinct ``pieces``, given how many words give each key
+        (``counts``, from the index) and how often a piece occurs (``tally``): the pieces
+        known to match are counted off, then others are analyzed only until every counted
+        word is found, likely ones (holding a term's letters in a row) first. Pieces are
+        not looked up one by one unless some count is left (each look-up in the big memo
+        is a cache miss)."""
         left = {key: n for key, n in counts.items() if n > 0}
 
         def count_off(piece: str) -> bool:
             """Count ``piece``'s occurrences off the keys it gives; whether any is left."""
             for key in self._keys.intersection(_PIECE_KEYS[piece]):
-                left[key] = left.get(key, 0) - pieces[piece]
+                left[key] = left.get(key, 0) - tally(piece)
             return any(n > 0 for n in left.values())
 
-        hits, unseen = self._split(pieces)
+        with _PIECE_KEYS.lock:
+            hits = list(self._known_matches().intersection(pieces))
         for piece in hits:
             count_off(piece)
         if any(n > 0 for n in left.values()):
-            likely = self._likely(unseen)
-            for piece in chain(likely, filterfalse(likely.__contains__, unseen)):
-                if self.matches_piece(piece):
+            found, ordered = set(hits), list(pieces)
+            likely = self._likely(ordered)
+            for piece in chain(likely, filterfalse(likely.__contains__, ordered)):
+                if piece not in found and self.matches_piece(piece):
                     hits.append(piece)
                     if not count_off(piece):
                         break
@@ -287,21 +291,31 @@ def match_spans(text: str, terms: QueryTerms, counts: Mapping[str, int] | None =
         return []
     # The text is cut at whitespace, which never falls inside a word, and each distinct
     # piece is checked once: most pieces are single words, most of them repeats.
-    pieces = text.split()
-    hits = terms.matching(set(pieces)) if counts is None else \
-        terms.matching_counted(Counter(pieces), counts)
-    return sorted((at + start, at + end) for piece in hits for at in _occurrences(text, piece)
+    pieces = set(text.split())
+    places: dict[str, list[int]] = {}
+
+    def where(piece: str) -> list[int]:
+        found = places.get(piece)
+        if found is None:
+            found = places[piece] = _occurrences(text, piece)
+        return found
+
+    hits = terms.matching(pieces) if counts is None else \
+        terms.matching_counted(pieces, counts, lambda piece: len(where(piece)))
+    return sorted((at + start, at + end) for piece in hits for at in where(piece)
                   for start, end in terms.spans_in(piece))
 
 
-def _occurrences(text: str, piece: str) -> Iterator[int]:
+def _occurrences(text: str, piece: str) -> list[int]:
     """Where ``piece`` stands in ``text`` between whitespace (or the ends)."""
+    found = []
     at, size = text.find(piece), len(piece)
     while at != -1:
         end = at + size
         if (at == 0 or text[at - 1].isspace()) and (end == len(text) or text[end].isspace()):
-            yield at
+            found.append(at)
         at = text.find(piece, at + 1)
+    return found
 
 
 def _sentence_ends(text: str) -> list[int]:
