@@ -124,6 +124,30 @@ def test_many_records_at_once_are_the_records_one_at_a_time(
         assert b"".join(pieces) == b"".join(one_by_one)
 
 
+@pytest.mark.parametrize("irregular", [False, True])
+def test_records_decoded_together_are_the_records_decoded_one_by_one(irregular: bool) -> None:
+    """codec.decode_many gives, end to end, what decode_postings gives for each record
+    without values: every width of ids and weights, deflated or not, positions skipped,
+    fractional weights, raw values; and refuses a cut record."""
+    rng = random.Random(f"many{irregular}")
+    for _ in range(20):
+        records = [encode_postings(ids, weights, values, fmt)
+                   for fmt in rng.sample([POSITIONS, codec.FrequencyFormat(),
+                                          formats.Existence(), None], 4)
+                   for ids, weights, values in _terms_of_postings(rng, fmt, irregular)]
+        rng.shuffle(records)
+        ids, weights, counts = codec.decode_many(records)
+        each = [decode_postings(record, values=False) for record in records]
+        assert counts.tolist() == [len(one.ids) for one in each]
+        assert ids.tolist() == [i for one in each for i in one.ids.tolist()]
+        assert weights.tolist() == [w for one in each for w in one.weights.tolist()]
+        damaged = rng.randrange(len(records))
+        records[damaged] = records[damaged][:-1]
+        with pytest.raises((ValueError, IndexError, zlib.error)):
+            codec.decode_many(records)
+    assert [a.tolist() for a in codec.decode_many([])] == [[], [], []]
+
+
 def test_long_lists_are_deflated_to_a_fraction() -> None:
     ids = list(range(0, 40_000, 3))
     record = encode_postings(ids, [1.0] * len(ids), [b""] * len(ids), None)
@@ -287,6 +311,34 @@ def test_term_dictionary_finds_every_key_and_walks_in_order() -> None:
         writer.add(b"\0", 1, offset, 1)  # out of order
 
 
+def test_term_dictionary_finds_many_keys_at_once() -> None:
+    """find_many answers as find does, also for keys whose hashes are equal."""
+    class Kept(io.BytesIO):
+        def close(self) -> None:
+            pass
+
+    rng = random.Random(5)
+    by_hash: dict[int, bytes] = {}
+    same: list[bytes] = []  # pairs of keys with the same CRC-32
+    while len(same) < 6:
+        key = rng.randbytes(8)
+        other = by_hash.setdefault(zlib.crc32(key), key)
+        if other != key:
+            same += (other, key)
+    keys = sorted({*same[:4], *(bytes(rng.randrange(256) for _ in range(6))
+                                for _ in range(3000))})
+    out = Kept()
+    writer = TermDictWriter(out, {"f": 0})
+    writer.extend(keys, [1] * len(keys), 0, [1] * len(keys))
+    writer.close()
+    terms = TermDict(out.getvalue())
+    asked = [*same, *rng.sample(keys, 500), b"absent", b""]
+    rng.shuffle(asked)
+    expected = [keys.index(k) if k in keys else None for k in asked]
+    assert terms.find_many(asked) == expected == [terms.find(k) for k in asked]
+    assert None in expected and expected.count(None) >= 3  # the twins left out, absent keys
+
+
 def test_positions_format_round_trip() -> None:
     assert POSITIONS.decode_positions(POSITIONS.encode([0, 3, 70_000])) == [0, 3, 70_000]
     assert POSITIONS.decode_frequency(POSITIONS.encode([1, 2])) == 2
@@ -409,3 +461,14 @@ def test_sixteen_bits_at_a_time_sorts_as_a_stable_sort(high: int) -> None:
                                                 dtype=np.uint64).astype(np.uint32)
     assert _stable_order(keys).tolist() == np.argsort(keys, kind="stable").tolist()
     assert _stable_order(np.zeros(0, np.uint32)).tolist() == []
+
+
+def test_postings_bytes_mapped_from_a_file_or_read_from_memory(tmp_path: Path) -> None:
+    from whoosh.filedb.structfile import StructFile
+
+    path = tmp_path / "postings"
+    for data in (b"records", b""):  # (an empty file cannot be mapped: read instead)
+        path.write_bytes(data)
+        with path.open("rb") as fh:
+            assert codec._mapped(StructFile(fh))[:] == data
+        assert codec._mapped(StructFile(io.BytesIO(data)))[:] == data

@@ -171,6 +171,35 @@ def test_postings_lengths_and_columns_read_as_whoosh_reads_them(engine: SearchEn
     assert checked > 5000  # multi-block postings were among them
 
 
+def test_postings_read_together_are_each_term_s_postings_over_the_segments(
+        engine: SearchEngine) -> None:
+    """IndexArrays.postings_of (one look-up and one decode for many terms) gives each term's
+    postings in every segment, offset and joined; positions restricted to some documents
+    come from their segments only."""
+    searcher = engine._current().searcher
+    leaves = searcher.reader().leaf_readers()
+    assert len(leaves) >= 3
+    terms = sorted({(field, text.decode("utf-8")) for reader, _ in leaves
+                    for field in ("body", "body_exact", "title", "source", "hash")
+                    for text in reader.lexicon(field)})
+    terms += [("body", "غائب"), ("no_such_field", "بوتين")]
+    arrays = IndexArrays(searcher, PostingsCache())
+    found = arrays.postings_of(terms)
+    for (field, text), (ids, freqs) in zip(terms, found, strict=True):
+        parts = [(read_postings(reader, field, text), offset) for reader, offset in leaves
+                 if field in reader.schema]
+        assert ids.tolist() == [d + offset for (part, _), offset in parts
+                                for d in part.tolist()], (field, text)
+        assert freqs.tolist() == [f for (_, part), _ in parts for f in part.tolist()]
+    assert all(a[0] is b[0] for a, b in zip(found, arrays.postings_of(terms), strict=True))
+    everywhere = arrays.positions("body_exact", "بوتين")
+    second, after = leaves[1][1], leaves[2][1]
+    inside = (everywhere >> 32 >= second) & (everywhere >> 32 < after)
+    assert inside.any() and not inside.all()
+    some = np.array([second + 1, after - 1])
+    assert arrays.positions("body_exact", "بوتين", some).tolist() == everywhere[inside].tolist()
+
+
 def test_deleted_documents_never_match(engine: SearchEngine) -> None:
     arrays = IndexArrays(engine._current().searcher, PostingsCache())
     deleted = np.flatnonzero(arrays.deleted())
