@@ -54,9 +54,6 @@ from .termdict import TermDict, TermDictWriter
 _HEADER = struct.Struct("<BI")
 _DEFLATED, _WEIGHTS, _POSITIONS, _FREQUENCIES, _RAW_VALUES = 1, 2, 4, 8, 16
 _SMALL = 32  # postings lists up to this long are encoded without numpy
-# Longer records are decoded one by one (a few numpy calls over contiguous bytes) rather
-# than gathered with the others (an index array per byte: slower for long lists).
-_GATHER_MOST = 256
 _COMPRESS_FROM = 100  # shorter records are stored as they are (deflate saves little there)
 _DTYPES = (np.dtype("<u1"), np.dtype("<u2"), np.dtype("<u4"), np.dtype("<f4"))
 _BIG_UINT = np.dtype(">u4")  # Whoosh's pack_uint, the value of a Frequency posting
@@ -472,11 +469,11 @@ def decode_many(records: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.nd
     size = 0
     counts, ids_at, ids_width, weights_at, weights_code = [], [], [], [], []
     checks = []  # records with positions after the weights: (record, type code, bytes)
-    slow: list[tuple[int, bytes]] = []  # long records, records of raw values: one by one
+    slow: list[tuple[int, bytes]] = []  # records of raw values: decoded one by one
     for number, record in enumerate(records):
         flags, count = _HEADER.unpack_from(record)
         counts.append(count)
-        if flags & _RAW_VALUES or count > _GATHER_MOST:
+        if flags & _RAW_VALUES:
             slow.append((number, record))
             ids_width.append(0)
             weights_code.append(-1)
@@ -523,12 +520,11 @@ def decode_many(records: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.nd
         values = stored.astype(np.float32)
         values[floats] = stored[floats].view(np.float32)
         weights[_spans(starts[weighted], count_array[weighted])] = values
-    slow_spans = []
     for number, record in slow:
         postings = decode_postings(record, values=False)
         span = slice(starts[number], starts[number] + counts[number])
+        deltas[span] = np.diff(postings.ids, prepend=0)
         weights[span] = postings.weights
-        slow_spans.append((span, postings.ids))
     if checks:
         sums = np.concatenate(([0], np.cumsum(weights.astype(np.int64))))
         totals = (sums[starts + count_array] - sums[starts]).tolist()
@@ -539,8 +535,6 @@ def decode_many(records: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.nd
                                  f"not {total * _DTYPES[code].itemsize}")
     sums = np.concatenate(([0], np.cumsum(deltas)))
     ids = sums[1:] - np.repeat(sums[starts], count_array)
-    for span, decoded in slow_spans:
-        ids[span] = decoded
     return ids, weights, count_array
 
 
