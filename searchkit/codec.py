@@ -12,10 +12,13 @@ term's postings as one record:
   high planes, mostly zeros, compress to almost nothing;
 * the whole record deflated (zlib) when it is longer than about a hundred bytes.
 
-:func:`decode_postings` reads a record back into arrays with a few numpy calls; Whoosh's
-own matchers (phrases, deletions by term, merging) see the same postings through
-:class:`ArrayMatcher`. Positions use :class:`PositionsFormat`, whose values are plain
-little-endian uint32 arrays instead of pickles.
+:func:`decode_postings` reads a record back into arrays with a few numpy calls, and
+:func:`decode_many` the ids and weights of many records (a query's terms in every segment)
+with a few numpy calls for them all; the postings file is memory-mapped, so a record is a
+slice, not a seek and a read. Whoosh's own matchers (phrases, deletions by term, merging)
+see the same postings through :class:`ArrayMatcher`. Positions use
+:class:`PositionsFormat`, whose values are plain little-endian uint32 arrays instead of
+pickles.
 
 >>> record = encode_postings([3, 9], [1.0, 2.0], [b"", b""], None)
 >>> [a.tolist() for a in decode_postings(record)[:2]]

@@ -7,10 +7,12 @@ numpy another 10-100x.
 numbers and term frequencies), the field lengths, the deleted documents and the sortable
 columns (date, source, category, body hash), all as arrays over the whole index.
 
+The terms of a query are read together (:meth:`IndexArrays.postings_of`): one look-up of
+all their keys in each segment's term dictionary, one decode of all their records.
 Segments never change once written (only their deletions do), so what is read is kept in a
 :class:`PostingsCache` shared by the searchers an engine opens over time -- postings under
-the index's segments, columns and lengths under their segment -- within a memory budget
-(least recently used first out).
+the index's segments, positions, columns and lengths under their segment -- within a
+memory budget (least recently used first out).
 """
 
 from __future__ import annotations
