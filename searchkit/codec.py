@@ -60,6 +60,8 @@ _SMALL = 32  # postings lists up to this long are encoded without numpy
 _COMPRESS_FROM = 100  # shorter records are stored as they are (deflate saves little there)
 _DTYPES = (np.dtype("<u1"), np.dtype("<u2"), np.dtype("<u4"), np.dtype("<f4"))
 _BIG_UINT = np.dtype(">u4")  # Whoosh's pack_uint, the value of a Frequency posting
+# What decoding a damaged record raises.
+RECORD_ERRORS = (ValueError, TypeError, IndexError, struct.error, zlib.error)
 
 
 class _MemoWordValues:
@@ -694,7 +696,7 @@ class CompactTermsReader(W3TermsReader):
     def info_at(self, i: int) -> W3TermInfo:
         """Term ``i``'s statistics, from its postings record."""
         info = self._bare_info(i)
-        postings = load_postings(self._postfile, info, self._keydecoder(self._dict.key(i)))
+        postings = _decode_named(self._record(i), self._keydecoder(self._dict.key(i)))
         if info._df:
             info._weight = float(postings.weights.sum())
             info._maxweight = float(postings.weights.max())
@@ -729,19 +731,19 @@ class CompactTermsReader(W3TermsReader):
         or None when the segment has no such term; Whoosh's ``CorruptIndexError`` for a
         damaged record."""
         found = self._find(fieldname, tbytes)
-        return None if found is None else load_postings(
-            self._postfile, self._bare_info(found), (fieldname, tbytes), values)
+        return None if found is None else _decode_named(self._record(found),
+                                                        (fieldname, tbytes), values)
 
     def records(self, terms: Sequence[tuple[str, bytes]]) -> list[bytes | None]:
         """The postings record of each of ``terms`` (None where the segment has no such
         term), looked up together: for :func:`decode_many`."""
         found = self._dict.find_many([self._keycoder(field, text) for field, text in terms])
-        known = [i for i in found if i is not None]
-        starts = self._dict.bounds[known].tolist()
-        ends = self._dict.bounds[np.array(known, np.int64) + 1].tolist()
-        read = iter(self._postings_bytes[start:end] for start, end in zip(starts, ends,
-                                                                          strict=True))
-        return [None if i is None else next(read) for i in found]
+        return [None if i is None else self._record(i) for i in found]
+
+    def _record(self, i: int) -> bytes:
+        """Term ``i``'s postings record, sliced from the postings file's bytes."""
+        start, length = self._dict.extent(i)
+        return self._postings_bytes[start:start + length]
 
     def close(self) -> None:
         if isinstance(self._postings_bytes, mmap.mmap):
@@ -829,14 +831,20 @@ def load_postings(dbfile: Any, terminfo: W3TermInfo, term: tuple[str, bytes],
     """The postings of ``term`` (field, term bytes: for the error message) at
     ``terminfo``'s extent in the postings file (``values``: as :func:`decode_postings`);
     Whoosh's ``CorruptIndexError`` when the record is damaged."""
+    return _decode_named(dbfile.get(*terminfo.extent()), term, values)
+
+
+def _decode_named(record: bytes, term: tuple[str, bytes], values: bool = True) -> Postings:
+    """:func:`decode_postings` of ``term``'s record; a damaged one is Whoosh's
+    ``CorruptIndexError`` naming the term."""
     try:
-        return decode_postings(dbfile.get(*terminfo.extent()), values)
-    except (ValueError, TypeError, IndexError, struct.error, zlib.error) as exc:
+        return decode_postings(record, values)
+    except RECORD_ERRORS as exc:
         fieldname, tbytes = term
         raise CorruptIndexError(f"damaged postings of {fieldname}:"
                                 f"{tbytes.decode('utf-8', 'replace')} ({exc})") from None
 
 
-__all__ = ["ArrayMatcher", "CompactFieldWriter", "CompactPostingsWriter", "CompactTermsReader",
-           "PositionsFormat", "Postings", "SearchkitCodec", "TermCursor", "decode_many",
-           "decode_postings", "encode_postings", "load_postings"]
+__all__ = ["RECORD_ERRORS", "ArrayMatcher", "CompactFieldWriter", "CompactPostingsWriter",
+           "CompactTermsReader", "PositionsFormat", "Postings", "SearchkitCodec", "TermCursor",
+           "decode_many", "decode_postings", "encode_postings", "load_postings"]

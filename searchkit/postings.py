@@ -17,9 +17,7 @@ memory budget (least recently used first out).
 
 from __future__ import annotations
 
-import struct
 import threading
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
@@ -31,7 +29,7 @@ from whoosh.reading import CorruptIndexError, IndexReader
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from .codec import PositionsFormat, decode_many
+from .codec import RECORD_ERRORS, PositionsFormat, decode_many
 from .codec import Postings as RecordPostings
 
 # Field length as Whoosh stores it (one byte, logarithmic) -> the length it stands for.
@@ -45,8 +43,6 @@ NO_NUMBER = 2**64 - 1
 Postings = tuple[np.ndarray, np.ndarray]  # document numbers (int32), frequencies (float32)
 _EMPTY: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
 _NO_PLACES = np.zeros(0, np.int64)
-# What a damaged postings record raises while decoded.
-_DAMAGE = (ValueError, TypeError, IndexError, struct.error, zlib.error)
 
 
 class PostingsCache:
@@ -235,11 +231,11 @@ class IndexArrays:
                     owners.append(number)
         try:
             ids, weights, counts = decode_many(records)
-        except _DAMAGE:
+        except RECORD_ERRORS as exc:
             for reader, _, _ in self.segments:  # name the damaged term
                 for field, text in terms:
                     read_postings(reader, field, text)
-            raise
+            raise CorruptIndexError(f"damaged postings ({exc})") from None
         ids += np.repeat(np.array(offsets, np.int64), counts)
         sizes = np.bincount(np.array(owners, np.int64), counts, len(terms)).astype(np.int64)
         cuts = np.cumsum(sizes)[:-1]

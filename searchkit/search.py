@@ -278,8 +278,10 @@ def body_counts(arrays: IndexArrays, terms: QueryTerms, docnums: list[int]
     found (:meth:`~searchkit.snippets.QueryTerms.matching_counted`)."""
     docs = np.asarray(docnums, np.int64)
     out: list[dict[str, int]] = [{} for _ in docnums]
-    for key, term, exact in terms.counted_keys():
-        ids, freqs = arrays.postings(idx.TEXT_FIELDS["body"] if exact else "body", term)
+    keys = list(terms.counted_keys())
+    postings = arrays.postings_of([(idx.TEXT_FIELDS["body"] if exact else "body", term)
+                                   for _, term, exact in keys])
+    for (key, _, _), (ids, freqs) in zip(keys, postings, strict=True):
         at = np.minimum(np.searchsorted(ids, docs), max(len(ids) - 1, 0))
         found = (ids[at] == docs) if len(ids) else np.zeros(len(docs), bool)
         for n in np.flatnonzero(found).tolist():
