@@ -21,14 +21,13 @@ import sys
 import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
 SETS = {"titles": "ANT titles", "short": "short 1-3 words"}
 
 
 def run_one(checkout: str, index: str, set_name: str, count: int, passes: int
             ) -> list[dict[str, float]]:
-    """Time the queries in this process (``checkout`` on ``PYTHONPATH``)."""
-    sys.path.insert(1, str(BENCH))
+    """Time the queries in this process (``checkout`` on ``PYTHONPATH``; ``bench/``, the
+    script's folder, first on ``sys.path``)."""
     from query import query_sets
 
     import searchkit

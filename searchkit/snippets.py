@@ -26,12 +26,14 @@ _BOUNDARY = re.compile(r"[.!?\u060c\u061b\u061f\n]+")
 # Markup leftovers (tags, lone "/>" from <br />) and runs of whitespace in displayed text.
 _LEFTOVER = re.compile(r"<[^<>\n]{0,200}>|/>")
 _SPACES = re.compile(r"\s+")
+_EXACT_MARK = "\0"  # before an exact term, in a word's keys (stems are kept as they are)
 
 
 @lru_cache(maxsize=200_000)
 def _word_keys(word: str) -> frozenset[str]:
     """A word's exact-field terms (marked with a leading NUL) and stemmed-field terms."""
-    return frozenset(key for exact, stems in token_terms(word) for key in ("\0" + exact, *stems))
+    return frozenset(key for exact, stems in token_terms(word)
+                     for key in (_EXACT_MARK + exact, *stems))
 
 
 class _PieceKeys(dict[str, frozenset[str]]):
@@ -86,7 +88,7 @@ class QueryTerms:
 
     @cached_property
     def _keys(self) -> frozenset[str]:
-        return frozenset("\0" + word for word in self.exact) | self.stems
+        return frozenset(_EXACT_MARK + word for word in self.exact) | self.stems
 
     def matches_token(self, token: str) -> bool:
         """Whether a token as written (diacritics and all) matches: its normalized form is an
@@ -108,8 +110,12 @@ class QueryTerms:
         """The ``pieces`` known to match and those not analyzed yet, taken at one moment
         (a search in another thread may be adding pieces)."""
         with _PIECE_KEYS.lock:
-            hits = self._known_matches().intersection(pieces)
-            return list(hits), list(filterfalse(_PIECE_KEYS.__contains__, pieces))
+            return self._known_in(pieces), list(filterfalse(_PIECE_KEYS.__contains__, pieces))
+
+    def _known_in(self, pieces: Iterable[str]) -> list[str]:
+        """The ``pieces`` known to match (from :meth:`_known_matches`, under its lock)."""
+        with _PIECE_KEYS.lock:
+            return list(self._known_matches().intersection(pieces))
 
     def _known_matches(self) -> set[str]:
         """Every piece in the memo of analyzed pieces that matches: gathered from its
@@ -132,7 +138,7 @@ class QueryTerms:
     def counted_keys(self) -> Iterator[tuple[str, str, bool]]:
         """Each key a word may match: the key, its term, and whether it is an exact term
         (else a stemmed-field term); for :meth:`matching_counted`."""
-        yield from (("\0" + word, word, True) for word in self.exact)
+        yield from ((_EXACT_MARK + word, word, True) for word in self.exact)
         yield from ((stem, stem, False) for stem in self.stems)
 
     def matching_counted(self, pieces: Collection[str], counts: Mapping[str, int],
@@ -147,12 +153,12 @@ class QueryTerms:
 
         def count_off(piece: str) -> bool:
             """Count ``piece``'s occurrences off the keys it gives; whether any is left."""
+            occurrences = tally(piece)
             for key in self._keys.intersection(_PIECE_KEYS[piece]):
-                left[key] = left.get(key, 0) - tally(piece)
+                left[key] = left.get(key, 0) - occurrences
             return any(n > 0 for n in left.values())
 
-        with _PIECE_KEYS.lock:
-            hits = list(self._known_matches().intersection(pieces))
+        hits = self._known_in(pieces)
         for piece in hits:
             count_off(piece)
         if any(n > 0 for n in left.values()):

@@ -109,14 +109,14 @@ class _Outcome:
     hash: str = ""
     documents: list[Document] = field(default_factory=list)  # to be indexed
     written: int = 0  # documents already indexed by a writer process
+    problems: list[str] = field(default_factory=list)
+    same: bool = False
+    error: str | None = None
 
     @property
     def count(self) -> int:
         """The file's documents: indexed already or to be."""
         return len(self.documents) + self.written
-    problems: list[str] = field(default_factory=list)
-    same: bool = False
-    error: str | None = None
 
 
 # -- the manifest ---------------------------------------------------------------------------
