@@ -394,6 +394,15 @@ def serve_cmd(
             f"searchkit: serving {engine.path} at {url} (Ctrl-C to stop)"))
 
 
+def _dash_hint(exc: TyperException) -> str:
+    """A hint when an unknown option is really a query that starts with an excluded word
+    (``searchkit search "-بكين كيم"``: the shell passes ``-بكين`` as an option)."""
+    name = getattr(exc, "option_name", None) or ""
+    if name.startswith("-") and not name.lstrip("-")[:1].isascii():
+        return "; a query that starts with '-' goes after '--': searchkit search -- '-word ...'"
+    return ""
+
+
 def main() -> None:
     """Run the CLI, turning user errors into one line on stderr and an exit code."""
     logging.basicConfig(format="searchkit: %(message)s", level=logging.WARNING)
@@ -403,7 +412,7 @@ def main() -> None:
         typer.echo(f"searchkit: error: {exc}", err=True)
         code = EXIT_ERROR
     except TyperException as exc:  # usage errors: bad option, missing argument, bad value
-        typer.echo(f"searchkit: error: {exc.format_message()}", err=True)
+        typer.echo(f"searchkit: error: {exc.format_message()}{_dash_hint(exc)}", err=True)
         code = EXIT_ERROR
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("searchkit: interrupted", err=True)

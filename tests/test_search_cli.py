@@ -82,6 +82,15 @@ def test_user_errors_are_one_line(news: str) -> None:
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
+def test_query_starting_with_an_exclusion(news: str) -> None:
+    refused = run("search", "-الهند بوتين", "--index", news)
+    assert refused.returncode == 2
+    assert "goes after '--'" in refused.stderr and len(refused.stderr.splitlines()) == 1
+    assert "goes after" not in run("search", "--nope", "--index", news).stderr
+    done = run("search", "--index", news, "--json", "--", "-الهند بوتين")
+    assert "news.jsonl#3" not in {h["id"] for h in json.loads(done.stdout)}
+
+
 def test_search_path_does_not_import_the_ingest_stack() -> None:
     code = ("import sys, searchkit.cli; print(sorted(m for m in ('trafilatura', 'feedparser', "
             "'charset_normalizer', 'rich.progress', 'searchkit.ingest', 'searchkit.sync') "
