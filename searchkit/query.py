@@ -229,9 +229,9 @@ def _plain_query(schema: Schema, text: str) -> query.Query:
 
 def _word_terms(schema: Schema, text: str) -> list[query.Query]:
     """Each word's terms in the four text fields, boosted per field, in order."""
-    return [query.Term(field, token.text, boost=boost)
+    return [query.Term(field, term, boost=boost)
             for word in text.split() for field, boost in FIELD_BOOSTS.items()
-            for token in schema[field].analyzer(word, mode="query")]
+            for term in schema[field].analyzer.terms(word)]
 
 
 def _quoted_query(schema: Schema, text: str) -> query.Query | None:

@@ -140,6 +140,14 @@ class ArabicAnalyzer(CompositeAnalyzer):
         """The words of ``value`` as the tokenizer cuts them."""
         return find_words(value)
 
+    def terms(self, value: str) -> list[str]:
+        """The terms of ``value`` in order: what the chain gives, each word's memoized.
+
+        >>> stem_analyzer().terms("الصواريخ الروسية")
+        ['صاروخ', 'روس']
+        """
+        return [term for word in self.words(value) for term in self.terms_of(word)]
+
     def term_positions(self, value: str) -> dict[str, list[int]]:
         """Each term of ``value`` (as the chain gives them) with the positions of the
         words it came from."""
