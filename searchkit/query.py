@@ -426,11 +426,16 @@ def expand(q: query.Query, reader: IndexReader) -> query.Query:
     return q.apply(lambda child: expand(child, reader))
 
 
+def term_text(text: str | bytes) -> str:
+    """A query term's text as a string (Whoosh may hold it as UTF-8 bytes)."""
+    return text.decode("utf-8") if isinstance(text, bytes) else text
+
+
 def query_terms(q: query.Query) -> QueryTerms:
     """The exact terms and stems a query looks for, for highlighting (exclusions left out)."""
     exact, stems = set(), set()
     for fieldname, text in _positive_terms(q):
-        value = text.decode("utf-8") if isinstance(text, bytes) else text
+        value = term_text(text)
         if fieldname in EXACT_FIELDS:
             exact.add(value)
         elif fieldname in TEXT_FIELDS:
@@ -458,4 +463,4 @@ def proximity(words: tuple[str, ...], slop: int, boost: float) -> query.Query:
 
 
 __all__ = ["ParsedQuery", "date_bound", "date_range", "date_span", "expand",
-           "make_parser", "parse", "proximity", "query_terms"]
+           "make_parser", "parse", "proximity", "query_terms", "term_text"]

@@ -20,6 +20,7 @@ from whoosh import query
 from .errors import QueryError
 from .index import TEXT_FIELDS
 from .postings import NO_NUMBER, IndexArrays
+from .query import term_text
 
 # Fields scored with BM25 (the rest, such as source and category, only filter).
 SCORED_FIELDS = frozenset(TEXT_FIELDS) | frozenset(TEXT_FIELDS.values())
@@ -38,7 +39,7 @@ class Scored:
 def evaluate(q: query.Query, arrays: IndexArrays, k1: float, b: float) -> Scored:
     """Score ``q`` over the whole index; deleted documents never match. :class:`QueryError`
     for a kind of query the parser never makes (so none of its queries fail here)."""
-    arrays.postings_of([(field, _text(text))
+    arrays.postings_of([(field, term_text(text))
                         for field, text in dict.fromkeys(q.iter_all_terms())])  # read at once
     scored = _Evaluator(arrays, k1, b).node(q)
     scored.matches &= ~arrays.deleted()
@@ -92,7 +93,7 @@ class _Evaluator:
 
     def term_postings(self, q: query.Term) -> tuple[np.ndarray, np.ndarray] | None:
         """The documents of ``q`` and each one's weighted score, or None if it has none."""
-        field, text = q.fieldname, _text(q.text)
+        field, text = q.fieldname, term_text(q.text)
         ids, freqs = self.arrays.postings(field, text)
         if not len(ids):
             return None
@@ -203,11 +204,6 @@ def _add(total: Scored | None, part: Scored) -> Scored:
     total.terms += part.terms
     total.term_count += part.term_count
     return total
-
-
-def _text(text: str | bytes) -> str:
-    """A query term's text as a string (Whoosh may hold it as UTF-8 bytes)."""
-    return text.decode("utf-8") if isinstance(text, bytes) else text
 
 
 def _only(scored: Scored, mask: np.ndarray) -> Scored:

@@ -18,6 +18,7 @@ from whoosh import query
 from whoosh.searching import Searcher
 
 from . import index as idx
+from .analysis.stemmer import ROOT_MARK
 from .postings import NO_NUMBER, IndexArrays
 from .query import date_range
 from .ranking import BM25_B, BM25_K1
@@ -27,7 +28,6 @@ from .snippets import PlainFormatter, QueryTerms, Snippet, make_snippet
 Sort = Literal["relevance", "date"]
 SORTS: tuple[Sort, ...] = ("relevance", "date")
 FACET_FIELDS = {"source": "source", "category": "category", "month": "date"}
-_ROOT_MARK = "\u221a"
 
 
 @dataclass(frozen=True)
@@ -295,7 +295,7 @@ def more_like(searcher: Searcher, body: str, body_hash: str, numterms: int = 12
               ) -> tuple[query.Query, QueryTerms]:
     """A query for documents like ``body`` (its most telling stems), without its copies."""
     terms = [(t, w) for t, w in searcher.key_terms_from_text("body", body, numterms=numterms)
-             if not t.startswith(_ROOT_MARK)]
+             if not t.startswith(ROOT_MARK)]
     q = query.Or([query.Term("body", t, boost=w) for t, w in terms])
     return (query.AndNot(q, query.Term("hash", body_hash)),
             QueryTerms(stems=frozenset(t for t, _ in terms)))
