@@ -203,7 +203,8 @@ def _print_results(results: Results, as_json: bool, facets: bool, bidi: BidiMode
                err=True)
     if results.expanded:
         near = "; ".join(f"{', '.join(v)} for {w}" for w, v in results.expanded.items())
-        typer.echo(f"also searched near spellings: {near}", err=True)
+        typer.echo(f"few matches, so also searched near spellings and roots (√): {near}",
+                   err=True)
     if results.suggestion:
         typer.echo(f"did you mean: {results.suggestion}", err=True)
 

@@ -26,7 +26,7 @@ from .query import date_bound, expand, make_parser, parse, proximity, query_term
 from .ranking import PHRASE_BOOST, PHRASE_SLOP, focus, weighting
 from .search import SORTS, Results, Sort, collect, filter_query, make_hits, more_like
 from .stats import IndexStats, index_stats
-from .suggest import FEW_RESULTS, near_spellings, with_variants
+from .suggest import FEW_RESULTS, broadening, near_spellings, with_variants
 
 if TYPE_CHECKING:  # the ingest stack is imported only when indexing (fast `search` start)
     from .ingest import IngestReport
@@ -192,10 +192,16 @@ class SearchEngine:
         ``"2018-03-05"``, a date or a datetime; both ends included, so ``until="2018-03"``
         takes all of March). ``facets=True`` counts results by source, category and month
         (``results.facets``). Copies of the same body show once, with ``hit.duplicates``
-        other copies (``fold_duplicates=False`` shows them all). When the search finds
-        fewer than 3 results, near spellings of its words are searched too (at a lower
-        weight) and listed in ``results.expanded``; ``results.suggestion`` is the query
-        respelled with words the index has. ``snippets=False`` skips snippets (faster).
+        other copies (``fold_duplicates=False`` shows them all).
+
+        A document matches a word when it has the word as written, or shares its light
+        stem or a known variant (a broken plural, a country's adjective, a spelling of a
+        name); sharing only the root ranks a matching document higher but finds none.
+        When the search finds fewer than 3 results, it is broadened: roots, and near
+        spellings of words the index does not have, find documents too, ranked after the
+        strict matches, and ``results.expanded`` lists what was added per word;
+        ``results.suggestion`` is the query respelled with words the index has.
+        ``snippets=False`` skips snippets (faster).
 
         Raises :class:`QueryError` for an empty or malformed query or a bad option.
         """
@@ -212,24 +218,27 @@ class SearchEngine:
         options = {"limit": limit, "offset": offset, "sort": sort, "fold": fold_duplicates,
                    "facets": facets}
         with self._reading() as arrays:
-            searcher = arrays.searcher
-            q = expand(parsed.query, searcher.reader())
+            reader = arrays.searcher.reader()
+            q = expand(parsed.query, reader)
             if parsed.plain:
-                q = focus(q, searcher.reader(), parsed.words)
+                q = focus(q, reader, parsed.words)
             found = collect(arrays, self._ranked(q, parsed.words, parsed.plain, restrict),
                             **options)
-            spellings = None
+            spellings, broadened = None, False
             if found.total < FEW_RESULTS and offset == 0 and parsed.words:
-                spellings = near_spellings(searcher.reader(), query, parsed.words)
-                if spellings.variants:
-                    q = with_variants(q, self._parser, spellings.variants)
-                    found = collect(arrays, self._ranked(q, (), False, restrict),
-                                    **options)
-            hits = make_hits(arrays, found, query_terms(q), snippets)
+                # Almost nothing: let roots and near spellings of unknown words find
+                # documents too, ranked after the strict matches, and say so.
+                spellings = near_spellings(reader, query, parsed.words)
+                wider = with_variants(q, self._parser, spellings.variants)
+                more = collect(arrays, self._ranked(wider, (), False, restrict),
+                               roots_find=True, ahead=found.matches, **options)
+                if more.total > found.total:
+                    q, found, broadened = wider, more, True
+            hits = make_hits(arrays, found, query_terms(q, roots=broadened), snippets)
+            added = broadening(reader, parsed.words, spellings) if broadened else None
         return Results(hits, found.total, query, offset=offset,
                        folded=found.folded, facets=found.facets,
-                       suggestion=spellings.suggestion if spellings else None,
-                       expanded=spellings.variants if spellings else None)
+                       suggestion=spellings.suggestion if spellings else None, expanded=added)
 
     @staticmethod
     def _ranked(q: wq.Query, words: tuple[str, ...], plain: bool,

@@ -32,6 +32,7 @@ from whoosh.qparser import syntax
 from whoosh.reading import IndexReader
 
 from .analysis import exact_analyzer, normalize
+from .analysis.stemmer import ROOT_MARK
 from .errors import QueryError
 from .index import TEXT_FIELDS
 from .ranking import COORDINATION, FIELD_BOOSTS
@@ -431,14 +432,17 @@ def term_text(text: str | bytes) -> str:
     return text.decode("utf-8") if isinstance(text, bytes) else text
 
 
-def query_terms(q: query.Query) -> QueryTerms:
-    """The exact terms and stems a query looks for, for highlighting (exclusions left out)."""
+def query_terms(q: query.Query, roots: bool = False) -> QueryTerms:
+    """The exact terms and stems a query looks for, for highlighting (exclusions left out).
+
+    Root terms (``√``) only rank documents that match anyway, so their words are not marked,
+    unless ``roots`` (a broadened search, where roots find documents)."""
     exact, stems = set(), set()
     for fieldname, text in _positive_terms(q):
         value = term_text(text)
         if fieldname in EXACT_FIELDS:
             exact.add(value)
-        elif fieldname in TEXT_FIELDS:
+        elif fieldname in TEXT_FIELDS and (roots or not value.startswith(ROOT_MARK)):
             stems.add(value)
     return QueryTerms(frozenset(exact), frozenset(stems))
 

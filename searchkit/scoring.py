@@ -7,6 +7,12 @@ Scores are Whoosh's: per term
 ``boost * idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average length))``, summed,
 with Whoosh's coordination bonus in an OR with a ``scale``. Phrases are found from the
 positions in the postings, as Whoosh's span matcher would find them.
+
+One departure from Whoosh: a root term (``√``, in a stemmed field) only *ranks*. It adds its
+score to documents that match through another term, but finds no document on its own,
+unless ``roots_find`` is set (the broadened search :meth:`SearchEngine.search` runs when a
+query finds almost nothing). Roots are broad (المغرب and غربية share √غرب): letting them
+find documents would inflate counts, facets and date-sorted lists.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from math import log
 import numpy as np
 from whoosh import query
 
+from .analysis.stemmer import ROOT_MARK
 from .errors import QueryError
 from .index import TEXT_FIELDS
 from .postings import NO_NUMBER, IndexArrays
@@ -36,20 +43,28 @@ class Scored:
     term_count: int  # terms of the query found in the index
 
 
-def evaluate(q: query.Query, arrays: IndexArrays, k1: float, b: float) -> Scored:
-    """Score ``q`` over the whole index; deleted documents never match. :class:`QueryError`
-    for a kind of query the parser never makes (so none of its queries fail here)."""
+def evaluate(q: query.Query, arrays: IndexArrays, k1: float, b: float, *,
+             roots_find: bool = False) -> Scored:
+    """Score ``q`` over the whole index; deleted documents never match. Root terms only rank
+    documents other terms find, unless ``roots_find``. :class:`QueryError` for a kind of
+    query the parser never makes (so none of its queries fail here)."""
     arrays.postings_of([(field, term_text(text))
                         for field, text in dict.fromkeys(q.iter_all_terms())])  # read at once
-    scored = _Evaluator(arrays, k1, b).node(q)
+    scored = _Evaluator(arrays, k1, b, roots_find).node(q)
     scored.matches &= ~arrays.deleted()
     return scored
 
 
+def ranks_only(q: query.Term) -> bool:
+    """Whether ``q`` is a root term: it ranks documents but finds none on its own."""
+    return q.fieldname in TEXT_FIELDS and term_text(q.text).startswith(ROOT_MARK)
+
+
 class _Evaluator:
-    def __init__(self, arrays: IndexArrays, k1: float, b: float) -> None:
+    def __init__(self, arrays: IndexArrays, k1: float, b: float, roots_find: bool) -> None:
         self.arrays = arrays
         self.k1, self.b = k1, b
+        self.roots_find = roots_find
         self.size = arrays.size
         self.reader = arrays.searcher.reader()
         self.averages: dict[str, float] = {}
@@ -91,13 +106,15 @@ class _Evaluator:
     def term(self, q: query.Term) -> Scored:
         return self.disjunction([q], None)
 
-    def term_postings(self, q: query.Term) -> tuple[np.ndarray, np.ndarray] | None:
-        """The documents of ``q`` and each one's weighted score, or None if it has none."""
+    def term_postings(self, q: query.Term) -> tuple[np.ndarray, np.ndarray, bool] | None:
+        """The documents of ``q``, each one's weighted score and whether the term finds
+        documents (see :func:`ranks_only`), or None if it has none."""
         field, text = q.fieldname, term_text(q.text)
         ids, freqs = self.arrays.postings(field, text)
         if not len(ids):
             return None
-        return ids, q.boost * self._weights(field, text, ids, freqs)
+        finds = self.roots_find or not ranks_only(q)
+        return ids, q.boost * self._weights(field, text, ids, freqs), finds
 
     def _weights(self, field: str, text: str, ids: np.ndarray, freqs: np.ndarray
                  ) -> np.ndarray:
@@ -168,19 +185,26 @@ class _Evaluator:
 
     def disjunction(self, parts: list[Scored | query.Term], scale: float | None) -> Scored:
         """The sum of ``parts`` (in order: the postings of terms in a row are summed at once,
-        with ``bincount``)."""
+        with ``bincount``). Documents only root terms reach get their scores but do not match
+        (a part added later may find them)."""
         out: Scored | None = None
-        found: list[tuple[np.ndarray, np.ndarray]] = []  # postings of terms not added yet
+        found: list[tuple[np.ndarray, np.ndarray, bool]] = []  # postings not added yet
         for part in [*parts, None]:
             if isinstance(part, query.Term):
                 if (postings := self.term_postings(part)) is not None:
                     found.append(postings)
                 continue
             if found:
-                ids = np.concatenate([ids for ids, _ in found])
+                ids = np.concatenate([ids for ids, _, _ in found])
                 terms = np.bincount(ids, minlength=self.size).astype(np.int16)
-                out = _add(out, Scored(np.bincount(ids, np.concatenate([w for _, w in found]),
-                                                   self.size), terms > 0, terms, len(found)))
+                matches = terms > 0
+                if not all(finds for _, _, finds in found):
+                    matches = np.zeros(self.size, bool)
+                    for term_ids, _, finds in found:
+                        if finds:
+                            matches[term_ids] = True
+                out = _add(out, Scored(np.bincount(ids, np.concatenate([w for _, w, _ in found]),
+                                                   self.size), matches, terms, len(found)))
                 found.clear()
             if part is not None:  # (copied first: the caller may still use its arrays)
                 out = _add(out, part) if out is not None else Scored(
@@ -214,4 +238,4 @@ def _only(scored: Scored, mask: np.ndarray) -> Scored:
     return scored
 
 
-__all__ = ["SCORED_FIELDS", "Scored", "evaluate"]
+__all__ = ["SCORED_FIELDS", "Scored", "evaluate", "ranks_only"]

@@ -86,7 +86,8 @@ class Results(Sequence[Hit]):
     ``total`` counts every matching document after filters, with copies of the same body
     counted once: the results you can page through. ``folded`` counts the copies folded
     away. ``suggestion`` is a query with spellings found in the index when the query found
-    little; ``expanded`` maps query words to the near spellings that were also searched.
+    little; ``expanded`` maps query words to what a broadened search (when the query found
+    almost nothing) also searched: near spellings and roots (``√``).
     ``facets`` is None unless asked for. ``query`` is the query as given, ``offset`` the
     rank of the first hit (0-based), ``hits`` the list iterating the results gives.
     """
@@ -153,25 +154,30 @@ def filter_query(*, source: str | Sequence[str] | None = None,
 @dataclass
 class Collected:
     """What a search found: the page's (score, docnum), the total, the copies folded (all,
-    and those of each hit on the page), the facets."""
+    and those of each hit on the page), the facets, and every document's match (a mask)."""
 
     page: list[tuple[float, int]]
     total: int
     folded: int
     copies: dict[int, int]
     facets: Facets | None
+    matches: np.ndarray
 
 
 def collect(arrays: IndexArrays, q: query.Query, *, limit: int, offset: int = 0,
-            sort: Sort = "relevance", fold: bool = True, facets: bool = False) -> Collected:
+            sort: Sort = "relevance", fold: bool = True, facets: bool = False,
+            roots_find: bool = False, ahead: np.ndarray | None = None) -> Collected:
     """Run ``q`` over the index ``arrays`` show: the hits ``offset .. offset + limit`` in
     ``sort`` order, and the counts.
 
     Every matching document is scored (:mod:`searchkit.scoring`), so the total, the folding
-    and the facets are exact. Copies of a body (the ``hash`` column) fold into the copy with
-    the lowest document number. :class:`QueryError` for a query part scoring cannot run.
+    and the facets are exact. Root terms find documents only with ``roots_find``. Documents
+    in ``ahead`` (a mask) come before the rest, in ``sort`` order among themselves (the
+    strict matches of a broadened search). Copies of a body (the ``hash`` column) fold into
+    the copy with the lowest document number. :class:`QueryError` for a query part scoring
+    cannot run.
     """
-    scored = evaluate(q, arrays, BM25_K1, BM25_B)
+    scored = evaluate(q, arrays, BM25_K1, BM25_B, roots_find=roots_find)
     docs = np.flatnonzero(scored.matches)
     hashes, bodies = arrays.codes("hash")
     copies = np.zeros(len(bodies), np.int64)  # by hash code: matching documents with it
@@ -179,25 +185,26 @@ def collect(arrays: IndexArrays, q: query.Query, *, limit: int, offset: int = 0,
         docs, copies = _fold(docs, hashes[docs], len(bodies))
     folded = int(copies.sum() - np.count_nonzero(copies))
     wanted = offset + limit
+    behind = [] if ahead is None else [~ahead[docs]]  # the last key sorts first
     if sort == "date":
         dates = arrays.numbers("date")[docs]
         # Newest first, undated last.
         keys = np.where(dates == NO_NUMBER, np.uint64(NO_NUMBER),
                         np.uint64(NO_NUMBER - 1) - dates)
-        order = np.lexsort((docs, keys))[:wanted]
+        order = np.lexsort((docs, keys, *behind))[:wanted]
         page = [(0.0, int(d)) for d in docs[order][offset:]]
     else:
         scores = scored.score[docs]
-        if len(docs) > wanted:
+        if len(docs) > wanted and not behind:
             top = np.argpartition(-scores, wanted - 1)[:wanted]
         else:
             top = np.arange(len(docs))
-        order = top[np.lexsort((docs[top], -scores[top]))]
+        order = top[np.lexsort((docs[top], -scores[top], *(b[top] for b in behind)))][:wanted]
         page = [(float(scores[i]), int(docs[i])) for i in order[offset:]]
     return Collected(page, len(docs), folded,
                      {d: n - 1 for _, d in page
                       if hashes[d] >= 0 and (n := int(copies[hashes[d]])) > 1},
-                     _array_facets(arrays, docs) if facets else None)
+                     _array_facets(arrays, docs) if facets else None, scored.matches)
 
 
 def _fold(docs: np.ndarray, codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -2,9 +2,10 @@
 
 Used only when a search finds little (fewer than :data:`FEW_RESULTS`), so its cost -- a
 Levenshtein automaton walked over the term list of the exact body field, per word -- is
-never paid by ordinary searches. Transliterated names vary by one letter (جونغ/جونج,
-فلاديفوستوك/فلاديفستوك): such near spellings are searched too, at a lower weight, and the
-most frequent one is offered as a suggestion where the word as typed is rare or missing.
+never paid by ordinary searches, and only for words the index does not have (neither as
+written nor by their stem): a word the index has is not a typo. Near spellings of a missing
+word (فلاديفستوك for فلاديفوستوك) are searched too, at a lower weight, and the most frequent
+one is offered as a suggestion.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from whoosh import query
 from whoosh.qparser import QueryParser
 from whoosh.reading import IndexReader
 
-from .analysis import exact_analyzer, stem_term
+from .analysis import exact_analyzer, stem_term, stemmed_field_terms
+from .analysis.stemmer import ROOT_MARK
+from .index import TEXT_FIELDS
 from .ranking import NEAR_SPELLING_WEIGHT
 
 FEW_RESULTS = 3
@@ -33,16 +36,24 @@ class Spellings:
     suggestion: str | None = None
 
 
-def near_spellings(reader: IndexReader, text: str, words: tuple[str, ...]) -> Spellings:
-    """Words of the index one edit from ``words`` (exact forms, not stems).
+def known(reader: IndexReader, word: str) -> bool:
+    """Whether the index has ``word`` (a normalized exact form) as written or by a stem."""
+    return any(reader.doc_frequency(field, word) for field in TEXT_FIELDS.values()) or any(
+        reader.doc_frequency(field, term) for field in TEXT_FIELDS
+        for term in stemmed_field_terms(word) if not term.startswith(ROOT_MARK))
 
-    The suggestion replaces, in ``text``, each word that a near spelling outnumbers at
-    least twice in the index.
+
+def near_spellings(reader: IndexReader, text: str, words: tuple[str, ...]) -> Spellings:
+    """Words of the index one edit from those of ``words`` (exact forms, not stems) that
+    the index does not have.
+
+    The suggestion replaces, in ``text``, each such word with its most frequent near
+    spelling.
     """
     variants: dict[str, tuple[str, ...]] = {}
     better: dict[str, str] = {}
     for word in words:
-        if len(stem_term(word)) < MIN_LENGTH:
+        if len(stem_term(word)) < MIN_LENGTH or known(reader, word):
             continue
         found = {term for leaf, _ in reader.leaf_readers()
                  for term in leaf.terms_within(FIELD, word, 1, prefix=1)}
@@ -52,11 +63,19 @@ def near_spellings(reader: IndexReader, text: str, words: tuple[str, ...]) -> Sp
         if not ranked:
             continue
         variants[word] = tuple(t for _, t in ranked)
-        if ranked[0][0] >= 2 * reader.doc_frequency(FIELD, word):
-            better[word] = ranked[0][1]
+        better[word] = ranked[0][1]
     return Spellings(variants, _respell(text, better) if better else None)
 
 
+def broadening(reader: IndexReader, words: tuple[str, ...], spellings: Spellings
+               ) -> dict[str, tuple[str, ...]]:
+    """What a broadened search added to each query word: its near spellings, then its root
+    (marked ``√``) where the index has it, for ``results.expanded``."""
+    added = {word: (*spellings.variants.get(word, ()),
+                    *(t for t in stemmed_field_terms(word) if t.startswith(ROOT_MARK)
+                      and any(reader.doc_frequency(field, t) for field in TEXT_FIELDS)))
+             for word in words}
+    return {word: extra for word, extra in added.items() if extra}
 def _respell(text: str, better: dict[str, str]) -> str:
     out, last = [], 0
     for token in _EXACT(text, chars=True):

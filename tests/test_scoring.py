@@ -24,7 +24,7 @@ from searchkit.postings import (
 )
 from searchkit.query import expand, parse
 from searchkit.ranking import BM25_B, BM25_K1, focus
-from searchkit.scoring import evaluate
+from searchkit.scoring import evaluate, ranks_only
 from searchkit.search import collect
 
 WORDS = [
@@ -111,6 +111,8 @@ def _matching(searcher: Searcher, q: query.Query) -> set[int]:
     if isinstance(q, query.DateRange):  # dates are a column, with no terms
         return {d for d in range(searcher.doc_count_all()) if not searcher.reader().is_deleted(d)
                 and _in_range(searcher.stored_fields(d).get("date"), q)}
+    if isinstance(q, query.Term) and ranks_only(q):
+        return set()  # a root ranks documents other terms find
     if isinstance(q, (query.Term, query.Phrase)):
         return set(searcher.docs_for_query(q))
     parts = [_matching(searcher, child) for child in q.children()]

@@ -58,7 +58,7 @@ def test_facets_and_duplicates_in_json_and_text(news: str) -> None:
 def test_near_spellings_are_reported(news: str) -> None:
     done = run("search", "فلاديفستوك", "--index", news)
     assert done.returncode == 0
-    assert "also searched near spellings: فلاديفوستوك for فلاديفستوك" in done.stderr
+    assert "also searched near spellings and roots (√): فلاديفوستوك for فلاديفستوك" in done.stderr
     assert "did you mean: فلاديفوستوك" in done.stderr
 
 

@@ -39,7 +39,7 @@ def stem_terms(normalized: str, lexicon: bool = True, expand: str = CLITIC_PREPO
                ) -> tuple[str, ...]:
     """The stemmed-field terms of a normalized word: its light stem and, if the word starts
     with a letter of ``expand`` that may be a glued preposition (after a conjunction و/ف or
-    not), the stem of the word without them (لسكان -> سكان as well as لسك; ولروسيا -> روس).
+    not), the stem of the word without them (لسكان -> سكان as well as لسك; ولروسيا -> روسيا).
 
     A conjunction never follows a preposition, so كوفيد is not read as ك + وفيد (but بوزارة
     is ب + وزارة, a known word). Known words get their stem only.
@@ -47,7 +47,7 @@ def stem_terms(normalized: str, lexicon: bool = True, expand: str = CLITIC_PREPO
     >>> stem_terms("لسكان")
     ('لسك', 'سكان')
     >>> stem_terms("ولروسيا")
-    ('لروس', 'روس')
+    ('لروس', 'روسيا')
     >>> stem_terms("لبنان")
     ('لبنان',)
     """

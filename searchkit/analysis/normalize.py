@@ -8,6 +8,8 @@ The rules (checklist items 1-9 of the analyzer research):
   decomposed hamza (ا + U+0654 -> أ); it runs only on text that needs it;
 * invisible and bidi controls, every Arabic combining mark and tatweel are deleted;
 * alef forms أ إ آ ٱ ٲ ٳ -> ا, ى -> ي, ة -> ه, Persian/Urdu look-alikes to Arabic letters;
+* letters for foreign sounds to the usual Arabic ones: ڤ -> ف (v), پ -> ب (p), گ -> غ and
+  ڨ -> ق (g);
 * Arabic-Indic and Persian digits -> 0-9, ٫ -> ".", ٬ -> ",", ٪ -> "%";
 * Latin is lowercased.
 
@@ -52,6 +54,11 @@ _MAP = {
     "ي": "ىیےۍېۑ",
     "ه": "ةۃہۀەھ",
     "ك": "کڪ",
+    # Letters for foreign sounds, in names: v, p, g (Maghrebi ڨ is a g written ق).
+    "ف": "ڤڥ",
+    "ب": "پ",
+    "غ": "گ",
+    "ق": "ڨ",
 }
 
 _TABLE: dict[int, int | str | None] = {}

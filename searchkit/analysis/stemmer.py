@@ -1,9 +1,11 @@
 """A light Arabic stemmer for news: Light10 rules, fixed where they hurt.
 
 Input is normalized text (see :mod:`.normalize`), hamza seats folded. The stem is found in
-three steps, and a lexicon of protected words, broken plurals and country names is checked
-after every removal, so a name is never cut (لبنان stays لبنان, اللبنانية reaches it) and a
-plural meets its singular (الصواريخ -> صاروخ):
+three steps, and a lexicon of protected words, broken plurals, countries with their
+adjectives and the spellings of foreign names is checked after every removal, so a name is
+never cut (لبنان stays لبنان, اللبنانية reaches it), a plural meets its singular
+(الصواريخ -> صاروخ), an adjective its country (التركية -> تركيا, never ترك) and a spelling its
+name (ترمب -> ترامب):
 
 1. prefixes: a stacked clitic + article (و/ف, then ب/ك/ل, then ال, or لل) leaving >= 2
    letters; else a lone و leaving >= 3; else the future س before ي/ت/ن leaving >= 4;
@@ -28,7 +30,13 @@ from functools import lru_cache
 from whoosh.lang.isri import ISRIStemmer
 
 from .normalize import fold_hamza, normalize
-from .wordlists import BROKEN_PLURALS, COUNTRY_ADJECTIVES, KEEP_INITIAL, PROTECTED
+from .wordlists import (
+    BROKEN_PLURALS,
+    COUNTRY_ADJECTIVES,
+    KEEP_INITIAL,
+    NAME_SPELLINGS,
+    PROTECTED,
+)
 
 _ARTICLES = ("وبال", "وكال", "فبال", "فكال", "ولل", "فلل", "وال", "فال", "بال", "كال", "لل", "ال")
 _PRONOUNS = (("هما", 3), ("كما", 4), ("هم", 3), ("هن", 3), ("كم", 4), ("كن", 4), ("نا", 3),
@@ -129,28 +137,41 @@ def _words(block: str) -> list[str]:
     return [fold_hamza(normalize(w)) for w in block.split()]
 
 
-def _pairs(block: str) -> list[tuple[str, str]]:
-    pairs = []
-    for item in block.replace("\n", "|").split("|"):
-        if item.strip():
-            first, second = _words(item)
-            pairs.append((first, second))
-    return pairs
+def _groups(block: str) -> list[list[str]]:
+    """The ``|``- or line-separated groups of words of ``block``, each word normalized."""
+    return [_words(item) for item in block.replace("\n", "|").split("|") if item.strip()]
+
+
+def name_spellings() -> list[list[str]]:
+    """The spellings of each name of :data:`~.wordlists.NAME_SPELLINGS`, usual one first,
+    normalized and hamza-folded."""
+    return _groups(NAME_SPELLINGS)
 
 
 def _build_lexicon() -> dict[str, str]:
     lexicon: dict[str, str] = {}
     for name in _words(PROTECTED):
         lexicon[name] = name
+    for spellings in name_spellings():
+        usual = lexicon.setdefault(spellings[0], spellings[0])
+        for spelling in spellings[1:]:
+            lexicon.setdefault(spelling, usual)
     for word in _words(KEEP_INITIAL):
         base = _strip_number_gender(word, {})[0]
         lexicon.setdefault(word, base)
         lexicon.setdefault(base, base)
-    for plural, singular in _pairs(BROKEN_PLURALS):
+    for plural, singular in _groups(BROKEN_PLURALS):
         lexicon.setdefault(plural, _stem(singular, lexicon))
-    for country, adjective in _pairs(COUNTRY_ADJECTIVES):
-        bare = _strip_prefixes(country) if country.startswith("ال") else country
-        lexicon.setdefault(bare, _stem(adjective, lexicon))
+    for country, adjective, *people in _groups(COUNTRY_ADJECTIVES):
+        # The country's name is the stem of the country, its adjective and its people
+        # (تركيا، التركية، الأتراك): the adjective's own light stem may be another word's.
+        # A country written with the article (or ال- as in المانيا) is also found bare,
+        # as the stemmer looks it up after taking ال off (والسعودية، وألمانيا).
+        name = lexicon.setdefault(country, lexicon.get(adjective, country))
+        if country.startswith("ال"):
+            lexicon.setdefault(country[2:], name)
+        lexicon.setdefault(adjective, name)
+        lexicon.update(dict.fromkeys(people, name))  # (over a protected ألمان)
     return lexicon
 
 

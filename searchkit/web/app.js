@@ -211,7 +211,7 @@ function renderSuggestion(p, data) {
   const near = Object.entries(data.expanded || {});
   $("#expanded").hidden = !near.length;
   $("#expanded").textContent = near.length
-    ? `بحثنا أيضًا عن تهجئات قريبة: ${near.map(([w, v]) => `${v.join("، ")} (لـ${w})`).join("؛ ")}`
+    ? `نتائج قليلة، فبحثنا أيضًا عن تهجئات قريبة وجذور (√): ${near.map(([w, v]) => `${v.join("، ")} (لـ${w})`).join("؛ ")}`
     : "";
 }
 
