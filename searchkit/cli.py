@@ -337,7 +337,8 @@ def analyze_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print tokens as JSON.")] = False,
     bidi: BidiOption = BidiMode.AUTO,
 ) -> None:
-    """Show each token as written, normalized and stemmed, and whether it is a stop word.
+    """Show each token as written, normalized and stemmed, and whether it is a stop word;
+    then its other terms: the stem without a glued preposition, the root (√, ranks only).
 
     Example: searchkit analyze "وَالصَّواريخُ"
     """
@@ -345,14 +346,16 @@ def analyze_cmd(
     if as_json:
         _print_json([
             {"original": t.original, "normalized": t.normalized, "stem": t.stem,
-             "stop": t.stop, "start": t.start, "end": t.end, "position": t.position}
+             "stop": t.stop, "start": t.start, "end": t.end, "position": t.position,
+             "terms": list(t.terms)}
             for t in tokens
         ])
         return
     layout = _layout(bidi)
     for t in tokens:
-        term = "(stop word)" if t.stop else t.stem
-        typer.echo("\t".join(layout.line(cell) for cell in (t.original, t.normalized, term)))
+        cells = [t.original, t.normalized, "(stop word)" if t.stop else t.stem or ""]
+        cells += [" ".join(term for term in t.terms if term != t.stem)] if t.terms[1:] else []
+        typer.echo("\t".join(layout.line(cell) for cell in cells))
 
 
 @app.command("stats")

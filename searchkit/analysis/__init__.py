@@ -202,7 +202,12 @@ def analyze(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class TokenInfo:
-    """One token of :func:`explain`: where it is and what each analysis makes of it."""
+    """One token of :func:`explain`: where it is and what each analysis makes of it.
+
+    ``terms`` are all the stemmed-field terms a word gets (what a query word may match
+    through): its light stem (a known variant's: ترمب -> ترامب), the stem without a glued
+    preposition, and its root (``√``, which only ranks). Empty for a stop word.
+    """
 
     original: str
     normalized: str
@@ -211,6 +216,7 @@ class TokenInfo:
     start: int
     end: int
     position: int
+    terms: tuple[str, ...] = ()
 
 
 _EXACT = exact_analyzer()
@@ -221,6 +227,8 @@ def explain(text: str) -> list[TokenInfo]:
 
     >>> [(i.original, i.normalized, i.stem, i.stop) for i in explain("في المدارسِ")]
     [('في', 'في', None, True), ('المدارسِ', 'المدارس', 'مدرس', False)]
+    >>> explain("المغربية")[0].terms
+    ('مغرب', '√غرب')
     """
     infos = []
     for t in _EXACT(text, positions=True, chars=True, removestops=False):
@@ -233,6 +241,7 @@ def explain(text: str) -> list[TokenInfo]:
                 start=t.startchar,
                 end=t.endchar,
                 position=t.pos,
+                terms=() if t.stopped else stemmed_field_terms(t.text),
             )
         )
     return infos
