@@ -67,7 +67,11 @@ def test_analyze_shows_original_normalized_and_stem() -> None:
     done = run("analyze", "وَالصَّواريخُ في", "--json")
     tokens = json.loads(done.stdout)
     assert tokens[0] == {"original": "وَالصَّواريخُ", "normalized": "والصواريخ", "stem": "صاروخ",
-                         "stop": False, "start": 0, "end": 13, "position": 0}
-    assert tokens[1]["stop"] is True
+                         "stop": False, "start": 0, "end": 13, "position": 0,
+                         "terms": ["صاروخ"]}
+    assert tokens[1]["stop"] is True and tokens[1]["terms"] == []
     plain = run("analyze", "وَالصَّواريخُ")
     assert plain.stdout.split() == ["وَالصَّواريخُ", "والصواريخ", "صاروخ"]
+    # A word's other terms (a glued preposition's reading, the root) in a fourth column.
+    assert run("analyze", "لترمب").stdout.split() == ["لترمب", "لترمب", "لترمب", "ترامب"]
+    assert run("analyze", "المغربية").stdout.split()[3:] == ["√غرب"]
