@@ -157,6 +157,16 @@ class _ExactSiblingsPlugin(qparser.Plugin):
         return group
 
 
+class _Quoted(query.Phrase):
+    """A quoted phrase as the parser makes it: one quoted word stays a phrase (Whoosh would
+    make it a plain word, stems included), so that it searches the word as written."""
+
+    def normalize(self) -> query.Query:
+        if len(self.words) == 1:
+            return self
+        return super().normalize()
+
+
 def make_parser(schema: Schema) -> qparser.QueryParser:
     """The Whoosh parser for the query language (words over all four text fields)."""
     parser = qparser.MultifieldParser(
@@ -164,6 +174,7 @@ def make_parser(schema: Schema) -> qparser.QueryParser:
         group=qparser.OrGroup.factory(COORDINATION),
     )
     parser.remove_plugin_class(qparser.RangePlugin)  # [a TO b] on text fields: not ours
+    parser.phraseclass = _Quoted
     # + and - only at the start of a word: a hyphen inside one (كيم-جونغ) is text.
     plus_minus = qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-")
     parser.add_plugins([plus_minus, qparser.FuzzyTermPlugin(),
@@ -236,7 +247,7 @@ def _word_terms(schema: Schema, text: str) -> list[query.Query]:
 
 
 def _quoted_query(schema: Schema, text: str) -> query.Query | None:
-    """Words, "phrases" of two words or more (stop words aside), and colons that end a
+    """Words, "phrases" (one quoted word is that word as written), and colons that end a
     word (``ظريف: هزيمة``, as news titles have them): the query the parser makes of them,
     built straight from the analyzers. None for any other syntax (the parser's job)."""
     if _FIELD.search(text) or _SYNTAX.search(_QUICK_SYNTAX.sub(r"\1 ", text)):
@@ -248,8 +259,8 @@ def _quoted_query(schema: Schema, text: str) -> query.Query | None:
             continue
         tokens = [(t.text, (t.startchar, t.endchar))
                   for t in _EXACT(piece, mode="query", chars=True)]
-        if len(tokens) < 2:
-            return None  # (the parser reads a phrase of one word its own way)
+        if not tokens:
+            return None  # (only stop words: the parser says so)
         words, ranges = [w for w, _ in tokens], [r for _, r in tokens]
         parts += (_exact_phrase(field, words, ranges, piece, 1, FIELD_BOOSTS[field])
                   for field in FIELD_BOOSTS if field in EXACT_FIELDS)

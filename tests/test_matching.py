@@ -161,3 +161,14 @@ def test_explain_shows_the_terms_a_word_gets() -> None:
     assert info.stem == "مغرب" and info.terms == ("مغرب", "√غرب")
     (name,) = explain("ترمب")
     assert name.stem == "ترامب"
+
+
+def test_one_quoted_word_is_that_word_as_written(tmp_path_factory: pytest.TempPathFactory
+                                                 ) -> None:
+    docs = [{"id": "city", "body": "معارك في حلب"},
+            {"id": "ring", "body": "سباق على حلبة السيارات"}]
+    with SearchEngine(tmp_path_factory.mktemp("quoted")) as engine:
+        engine.add_documents(docs)
+        assert set(ids(engine.search("حلب"))) == {"city", "ring"}  # حلبة: the same stem
+        for query in ('"حلب"', '+"حلب"', 'title:"حلب" OR "حلب"'):
+            assert ids(engine.search(query)) == ["city"], query
