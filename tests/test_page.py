@@ -128,7 +128,7 @@ def test_pages_and_keyboard(page: Any) -> None:
 
 
 def test_filter_form_sort_and_did_you_mean(page: Any) -> None:
-    page.goto("./?q=" + quote("بوتن"))
+    page.goto("./?q=" + quote("بوتبن"))
     wait_for_total(page, 3)
     suggestion = page.locator("#suggestion-link")
     sync_api.expect(suggestion).to_have_text("بوتين")
