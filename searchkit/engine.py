@@ -21,6 +21,7 @@ from .analysis import AnalysisOptions
 from .documents import Document
 from .errors import IndexCorruptError, QueryError, SearchkitError
 from .lock import DEFAULT_WAIT, WriteLock
+from .matching import narrow
 from .postings import IndexArrays, PostingsCache
 from .query import date_bound, expand, make_parser, parse, proximity, query_terms
 from .ranking import PHRASE_BOOST, PHRASE_SLOP, focus, weighting
@@ -219,7 +220,7 @@ class SearchEngine:
                    "facets": facets}
         with self._reading() as arrays:
             reader = arrays.searcher.reader()
-            q = expand(parsed.query, reader)
+            q = narrow(expand(parsed.query, reader), arrays, parsed.words)
             if parsed.plain:
                 q = focus(q, reader, parsed.words)
             found = collect(arrays, self._ranked(q, parsed.words, parsed.plain, restrict),

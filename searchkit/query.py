@@ -438,6 +438,12 @@ def expand(q: query.Query, reader: IndexReader) -> query.Query:
     return q.apply(lambda child: expand(child, reader))
 
 
+class RankingTerm(query.Term):
+    """A term that only ranks: it adds its score to documents other terms find, and finds
+    none itself (the stems of a name, :mod:`searchkit.matching`; roots are such terms by
+    their mark, see :func:`searchkit.scoring.ranks_only`)."""
+
+
 def term_text(text: str | bytes) -> str:
     """A query term's text as a string (Whoosh may hold it as UTF-8 bytes)."""
     return text.decode("utf-8") if isinstance(text, bytes) else text
@@ -449,7 +455,7 @@ def query_terms(q: query.Query, roots: bool = False) -> QueryTerms:
     Root terms (``√``) only rank documents that match anyway, so their words are not marked,
     unless ``roots`` (a broadened search, where roots find documents)."""
     exact, stems = set(), set()
-    for fieldname, text in _positive_terms(q):
+    for fieldname, text in _positive_terms(q, ranking=roots):
         value = term_text(text)
         if fieldname in EXACT_FIELDS:
             exact.add(value)
@@ -458,18 +464,19 @@ def query_terms(q: query.Query, roots: bool = False) -> QueryTerms:
     return QueryTerms(frozenset(exact), frozenset(stems))
 
 
-def _positive_terms(q: query.Query) -> Iterator[tuple[str, str | bytes]]:
-    if isinstance(q, query.Not):
+def _positive_terms(q: query.Query, ranking: bool = True) -> Iterator[tuple[str, str | bytes]]:
+    """The terms ``q`` looks for (exclusions left out; terms that only rank too, or not)."""
+    if isinstance(q, query.Not) or (isinstance(q, RankingTerm) and not ranking):
         return
     if isinstance(q, query.AndNot):
-        yield from _positive_terms(q.a)
+        yield from _positive_terms(q.a, ranking)
     elif isinstance(q, query.Phrase):
         yield from ((q.fieldname, word) for word in q.words)
     elif q.is_leaf():
         yield from q.terms()
     else:
         for child in q.children():
-            yield from _positive_terms(child)
+            yield from _positive_terms(child, ranking)
 
 
 def proximity(words: tuple[str, ...], slop: int, boost: float) -> query.Query:
@@ -477,5 +484,5 @@ def proximity(words: tuple[str, ...], slop: int, boost: float) -> query.Query:
     return query.Phrase("body_exact", list(words), slop=slop, boost=boost)
 
 
-__all__ = ["ParsedQuery", "date_bound", "date_range", "date_span", "expand",
+__all__ = ["ParsedQuery", "RankingTerm", "date_bound", "date_range", "date_span", "expand",
            "make_parser", "parse", "proximity", "query_terms", "term_text"]

@@ -27,7 +27,7 @@ from .analysis.stemmer import ROOT_MARK
 from .errors import QueryError
 from .index import TEXT_FIELDS
 from .postings import NO_NUMBER, IndexArrays
-from .query import term_text
+from .query import RankingTerm, term_text
 
 # Fields scored with BM25 (the rest, such as source and category, only filter).
 SCORED_FIELDS = frozenset(TEXT_FIELDS) | frozenset(TEXT_FIELDS.values())
@@ -56,8 +56,10 @@ def evaluate(q: query.Query, arrays: IndexArrays, k1: float, b: float, *,
 
 
 def ranks_only(q: query.Term) -> bool:
-    """Whether ``q`` is a root term: it ranks documents but finds none on its own."""
-    return q.fieldname in TEXT_FIELDS and term_text(q.text).startswith(ROOT_MARK)
+    """Whether ``q`` only ranks documents, finding none on its own: a root term, or a
+    :class:`~searchkit.query.RankingTerm`."""
+    return isinstance(q, RankingTerm) or (
+        q.fieldname in TEXT_FIELDS and term_text(q.text).startswith(ROOT_MARK))
 
 
 class _Evaluator:

@@ -11,6 +11,7 @@ import pytest
 
 from searchkit import SearchEngine, analyze, explain
 from searchkit.analysis.stemmer import name_spellings
+from searchkit.matching import MIN_DOCUMENTS, names
 from searchkit.suggest import FEW_RESULTS
 
 # Morocco three times, and documents that share only the root غرب (west, strange), newer.
@@ -172,3 +173,28 @@ def test_one_quoted_word_is_that_word_as_written(tmp_path_factory: pytest.TempPa
         assert set(ids(engine.search("حلب"))) == {"city", "ring"}  # حلبة: the same stem
         for query in ('"حلب"', '+"حلب"', 'title:"حلب" OR "حلب"'):
             assert ids(engine.search(query)) == ["city"], query
+
+
+def test_a_name_matches_its_own_forms_not_its_stem(tmp_path_factory: pytest.TempPathFactory
+                                                   ) -> None:
+    """طالبان loses ان to the stemmer (طالب, "student"); the index shows it is a name: in many
+    documents, never with the article. Its documents are those with its own forms."""
+    assert set(analyze("طالبان")) & set(analyze("طالب"))  # the stems meet
+    docs = [{"id": f"t{n}", "body": f"قالت حركة طالبان في البيان رقم {n}"}
+            for n in range(MIN_DOCUMENTS)]
+    docs += [{"id": "clitic", "body": "هجوم لطالبان في الشمال"},
+             {"id": "adjective", "body": "المقاتلون الطالبانيون"},
+             {"id": "student", "body": "فاز الطالب بالجائزة"},
+             {"id": "students", "body": "تظاهر الطلاب أمس"}]
+    docs += [{"id": f"v{n}", "body": f"قال المتحدث وقالت الوزيرة {n}"}
+             for n in range(MIN_DOCUMENTS)]
+    docs += [{"id": f"e{n}", "body": f"جرت الانتخابات {n}"} for n in range(MIN_DOCUMENTS)]
+    docs += [{"id": "bare", "body": "انتخابات مبكرة"}]
+    with SearchEngine(tmp_path_factory.mktemp("taliban")) as engine:
+        engine.add_documents(docs)
+        found = set(ids(engine.search("طالبان", limit=100)))
+        assert {"clitic", "adjective"} <= found and not {"student", "students"} & found
+        assert "student" in ids(engine.search("طالب", limit=100))  # the word itself: stems
+        # A verb takes endings (قالت), a noun the article (الانتخابات): stems, as ever.
+        assert list(names(engine._current(), ("طالبان", "قال", "انتخابات"))) == ["طالبان"]
+        assert engine.search("انتخابات", limit=1).total == MIN_DOCUMENTS + 1
