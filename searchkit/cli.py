@@ -207,6 +207,8 @@ def _print_results(results: Results, as_json: bool, facets: bool, bidi: BidiMode
                    err=True)
     if results.suggestion:
         typer.echo(f"did you mean: {results.suggestion}", err=True)
+    for note in results.notes:
+        typer.echo(f"read as: {note}", err=True)
 
 
 JsonOption = Annotated[bool, typer.Option(

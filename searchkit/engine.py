@@ -23,8 +23,17 @@ from .errors import IndexCorruptError, QueryError, SearchkitError
 from .lock import DEFAULT_WAIT, WriteLock
 from .matching import narrow
 from .postings import IndexArrays, PostingsCache
-from .query import date_bound, expand, make_parser, parse, proximity, query_terms
-from .ranking import PHRASE_BOOST, PHRASE_SLOP, focus, weighting
+from .query import (
+    ParsedQuery,
+    date_bound,
+    expand,
+    make_parser,
+    parse,
+    proximity,
+    query_terms,
+)
+from .ranking import BM25_B, BM25_K1, PHRASE_BOOST, PHRASE_SLOP, focus, weighting
+from .scoring import evaluate
 from .search import SORTS, Results, Sort, collect, filter_query, make_hits, more_like
 from .stats import IndexStats, index_stats
 from .suggest import FEW_RESULTS, broadening, near_spellings, with_variants
@@ -223,15 +232,18 @@ class SearchEngine:
             q = narrow(expand(parsed.query, reader), arrays, parsed.words)
             if parsed.plain:
                 q = focus(q, reader, parsed.words)
-            found = collect(arrays, self._ranked(q, parsed.words, parsed.plain, restrict),
-                            **options)
+            extras = self._rankers(parsed)
+            # Documents with the soft quoted phrases come first (by relevance).
+            quoted = evaluate(wq.Or(list(parsed.boosts)), arrays, BM25_K1, BM25_B).matches \
+                if parsed.boosts and sort == "relevance" else None
+            found = collect(arrays, self._ranked(q, extras, restrict), ahead=quoted, **options)
             spellings, broadened = None, False
             if found.total < FEW_RESULTS and offset == 0 and parsed.words:
                 # Almost nothing: let roots and near spellings of unknown words find
                 # documents too, ranked after the strict matches, and say so.
                 spellings = near_spellings(reader, query, parsed.words)
                 wider = with_variants(q, self._parser, spellings.variants)
-                more = collect(arrays, self._ranked(wider, (), False, restrict),
+                more = collect(arrays, self._ranked(wider, extras, restrict),
                                roots_find=True, ahead=found.matches, **options)
                 if more.total > found.total:
                     q, found, broadened = wider, more, True
@@ -239,15 +251,23 @@ class SearchEngine:
             added = broadening(reader, parsed.words, spellings) if broadened else None
         return Results(hits, found.total, query, offset=offset,
                        folded=found.folded, facets=found.facets,
-                       suggestion=spellings.suggestion if spellings else None, expanded=added)
+                       suggestion=spellings.suggestion if spellings else None, expanded=added,
+                       notes=parsed.notes)
 
     @staticmethod
-    def _ranked(q: wq.Query, words: tuple[str, ...], plain: bool,
-                restrict: wq.Query | None) -> wq.Query:
-        """``q`` within the filters; a plain query of several words ranks them near
-        each other, in order, higher."""
-        if plain and len(words) > 1:
-            q = wq.AndMaybe(q, proximity(words, PHRASE_SLOP, PHRASE_BOOST))
+    def _rankers(parsed: ParsedQuery) -> list[wq.Query]:
+        """What ranks the documents a query finds without finding any: its soft quoted
+        phrases, and for a plain query of several words, those words near each other."""
+        extras = list(parsed.boosts)
+        if parsed.plain and len(parsed.words) > 1:
+            extras.append(proximity(parsed.words, PHRASE_SLOP, PHRASE_BOOST))
+        return extras
+
+    @staticmethod
+    def _ranked(q: wq.Query, extras: list[wq.Query], restrict: wq.Query | None) -> wq.Query:
+        """``q`` within the filters, ranked higher where ``extras`` match."""
+        if extras:
+            q = wq.AndMaybe(q, wq.Or(extras))
         return wq.Require(q, restrict) if restrict is not None else q
 
     def get(self, doc_id: str) -> Document | None:

@@ -35,21 +35,18 @@ from .analysis import exact_analyzer, normalize
 from .analysis.stemmer import ROOT_MARK
 from .errors import QueryError
 from .index import TEXT_FIELDS
-from .ranking import COORDINATION, FIELD_BOOSTS
+from .ranking import COORDINATION, FIELD_BOOSTS, QUOTE_BOOST
+from .reading import MIN_WILDCARD_PREFIX, Reading, read
 from .snippets import QueryTerms
 
 EXACT_FIELDS = frozenset(TEXT_FIELDS.values())
 FILTER_FIELDS = frozenset({"source", "category"})
-# Field names a user may write before a colon.
-USER_FIELDS = ("title", "body", "source", "category", "date", "since", "until")
-# Letters a prefix or wildcard needs before its first * or ?; words one may expand to.
-MIN_WILDCARD_PREFIX = 2
+# Words a prefix, wildcard or fuzzy word may expand to.
 MAX_EXPANSIONS = 512
 MAX_FUZZY_DISTANCE = 2
 
 _QUESTION_MARK = re.compile(r"[?\u061f]+(?=[\s()\"]|$)")
 _FIELD = re.compile(r"(?<![\w:])([A-Za-z_]+):(\S?)")
-_QUOTED = re.compile(r'"[^"]*"')
 # The syntax :func:`_quoted_query` builds without the parser: quotes, and a colon ending a
 # word of letters only (the parser reads "a.b:" as two words).
 _QUICK_SYNTAX = re.compile(r'"|(?<!\S)(\w+):(?=\s|$)')
@@ -186,12 +183,15 @@ def make_parser(schema: Schema) -> qparser.QueryParser:
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    """A parsed query: the Whoosh query and the words it looks for."""
+    """A parsed query: the Whoosh query, the words it looks for, the phrases that rank
+    (soft quotes), and notes on how its text was read where that differs from the syntax."""
 
     text: str
     query: query.Query
     words: tuple[str, ...]  # the exact forms of the words looked for, in order
     plain: bool  # only words: no operators, fields, phrases or wildcards
+    boosts: tuple[query.Query, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 _EXCLUSION = re.compile(r"(?:^|\s)-\S|\bNOT\b")
@@ -202,28 +202,44 @@ def parse(parser: qparser.QueryParser, text: str) -> ParsedQuery:
     """Parse ``text`` (see the module doc); :class:`QueryError` says what is wrong."""
     if not text or not text.strip():
         raise QueryError("the query is empty")
-    cleaned = _prepare(text)
+    reading = _prepare(text)
+    cleaned = reading.text
     plain = not _SYNTAX.search(cleaned)
     q = _plain_query(parser.schema, cleaned) if plain else (
         _quoted_query(parser.schema, cleaned) or _syntax_query(parser, text, cleaned))
+    notes = reading.notes
     if not _has_positive(q):
         if q is not query.NullQuery or _EXCLUSION.search(cleaned):
             raise QueryError(f"query {text!r} only excludes: add a word to look for")
-        raise QueryError(f"query {text!r} has only stop words or no searchable words")
+        stops = [t.text for t in _EXACT(cleaned, removestops=False) if t.stopped]
+        if not stops:
+            raise QueryError(f"query {text!r} has no searchable words")
+        notes += (f"only stop words, which are not indexed: {', '.join(stops)}",)
     words = tuple(dict.fromkeys(
         text for field, text in _positive_terms(q) if field == "body_exact"))
-    return ParsedQuery(text, q, words, plain=plain)
+    boosts = tuple(clause for phrase, slop in reading.soft
+                   for clause in _quote_boosts(phrase, slop))
+    return ParsedQuery(text, q, words, plain=plain, boosts=boosts, notes=notes)
 
 
-def _prepare(text: str) -> str:
+def _prepare(text: str) -> Reading:
     """``text`` ready to parse: question marks that end a word dropped (inside a word, ? and
-    ؟ match any one letter), unmatched quotes and parentheses made spaces."""
-    return _balance(_QUESTION_MARK.sub(" ", text).replace("\u061f", "?"))
+    ؟ match any one letter), then read as :func:`searchkit.reading.read` reads it."""
+    return read(_QUESTION_MARK.sub(" ", text).replace("\u061f", "?"))
+
+
+def _quote_boosts(phrase: str, slop: int) -> list[query.Query]:
+    """A soft quoted phrase as clauses that rank: the phrase on each exact field."""
+    tokens = [(t.text, (t.startchar, t.endchar)) for t in _EXACT(phrase, mode="query", chars=True)]
+    if not tokens:
+        return []
+    words, ranges = [w for w, _ in tokens], [r for _, r in tokens]
+    return [_exact_phrase(field, words, ranges, phrase, slop, FIELD_BOOSTS[field] * QUOTE_BOOST)
+            for field in FIELD_BOOSTS if field in EXACT_FIELDS]
 
 
 def _syntax_query(parser: qparser.QueryParser, text: str, cleaned: str) -> query.Query:
     """``cleaned`` (``text`` made ready) through Whoosh's parser and our rewrites."""
-    _check_fields(cleaned)
     try:
         q = parser.parse(cleaned)
     except QueryError:
@@ -265,40 +281,6 @@ def _quoted_query(schema: Schema, text: str) -> query.Query | None:
         parts += (_exact_phrase(field, words, ranges, piece, 1, FIELD_BOOSTS[field])
                   for field in FIELD_BOOSTS if field in EXACT_FIELDS)
     return query.Or(parts).normalize()
-
-
-def _balance(text: str) -> str:
-    """Drop a quote or parenthesis left unmatched (a typo, read as ordinary text)."""
-    if text.count('"') % 2:
-        cut = text.rfind('"')
-        text = text[:cut] + " " + text[cut + 1:]
-    chars, opened = list(text), []
-    inside = False
-    for i, char in enumerate(chars):
-        if char == '"':
-            inside = not inside
-        elif char == "(" and not inside:
-            opened.append(i)
-        elif char == ")" and not inside:
-            if opened:
-                opened.pop()
-            else:
-                chars[i] = " "
-    for i in opened:
-        chars[i] = " "
-    return "".join(chars)
-
-
-def _check_fields(text: str) -> None:
-    for m in _FIELD.finditer(_QUOTED.sub('""', text)):
-        name, after = m.groups()
-        if name not in USER_FIELDS:
-            raise QueryError(f"unknown field '{name}:'; the fields are "
-                             + ", ".join(f"{f}:" for f in USER_FIELDS))
-        if not after or after.isspace():
-            raise QueryError(f"'{name}:' needs something after it, e.g. {name}:2018"
-                             if name in ("date", "since", "until")
-                             else f"'{name}:' needs a word after it")
 
 
 def _rewrite(q: query.Query, text: str) -> query.Query:

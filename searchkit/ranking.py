@@ -23,6 +23,9 @@ COORDINATION = 0.9
 # A plain query of several words: bonus for documents with them near each other, in order
 # (a phrase on the exact body with this slop; stop words between them count).
 PHRASE_BOOST, PHRASE_SLOP = 0.5, 3
+# A quoted phrase in a longer query (its words searched as words too): the weight of the
+# phrase, on the exact fields, that ranks the documents having it first.
+QUOTE_BOOST = 2.0
 # Weight of a near spelling (edit distance 1) relative to the word as typed.
 NEAR_SPELLING_WEIGHT = 0.5
 # A term in more documents than this (a fraction of the index, at least the minimum) is

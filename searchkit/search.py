@@ -87,7 +87,9 @@ class Results(Sequence[Hit]):
     counted once: the results you can page through. ``folded`` counts the copies folded
     away. ``suggestion`` is a query with spellings found in the index when the query found
     little; ``expanded`` maps query words to what a broadened search (when the query found
-    almost nothing) also searched: near spellings and roots (``√``).
+    almost nothing) also searched: near spellings and roots (``√``). ``notes`` say how the
+    query's text was read where that differs from the syntax (soft quotes, text that only
+    looks like syntax, stop words).
     ``facets`` is None unless asked for. ``query`` is the query as given, ``offset`` the
     rank of the first hit (0-based), ``hits`` the list iterating the results gives.
     """
@@ -95,7 +97,8 @@ class Results(Sequence[Hit]):
     def __init__(self, hits: list[Hit], total: int, query: str, *, offset: int = 0,
                  folded: int = 0, facets: Facets | None = None,
                  suggestion: str | None = None,
-                 expanded: dict[str, tuple[str, ...]] | None = None) -> None:
+                 expanded: dict[str, tuple[str, ...]] | None = None,
+                 notes: tuple[str, ...] = ()) -> None:
         self.hits = hits
         self.total = total
         self.query = query
@@ -104,6 +107,7 @@ class Results(Sequence[Hit]):
         self.facets = facets
         self.suggestion = suggestion
         self.expanded = expanded or {}
+        self.notes = notes
 
     @overload
     def __getitem__(self, index: int) -> Hit: ...
@@ -119,13 +123,14 @@ class Results(Sequence[Hit]):
         return iter(self.hits)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: query, total, offset, folded, hits, facets, suggestions."""
+        """A JSON-ready dict: query, total, offset, folded, hits, facets, suggestions, notes."""
         return {
             "query": self.query, "total": self.total, "offset": self.offset,
             "folded": self.folded, "hits": [hit.to_dict() for hit in self.hits],
             "facets": self.facets.to_dict() if self.facets else None,
             "suggestion": self.suggestion,
             "expanded": {word: list(near) for word, near in self.expanded.items()},
+            "notes": list(self.notes),
         }
 
     def __repr__(self) -> str:

@@ -73,8 +73,10 @@ def test_bad_documents_and_queries_raise_clear_errors(tmp_path: Path) -> None:
         assert engine.count() == 0  # nothing half-written
         with pytest.raises(searchkit.QueryError, match="empty"):
             engine.search("   ")
-        with pytest.raises(searchkit.QueryError, match="stop words"):
-            engine.search("في من على")
+        with pytest.raises(searchkit.QueryError, match="no searchable words"):
+            engine.search("؟! ..")
+        stops = engine.search("في من على")  # pasted text is not refused: it says why
+        assert stops.total == 0 and "stop words" in stops.notes[0] and "علي" in stops.notes[0]
 
 
 def test_missing_index_is_not_created_when_asked_not_to(tmp_path: Path) -> None:

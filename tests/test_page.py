@@ -166,6 +166,15 @@ def test_document_markup_and_links_stay_inert(page: Any) -> None:
 
 
 def test_a_bad_query_says_why(page: Any) -> None:
-    page.goto("./?q=" + quote("author:x"))
-    sync_api.expect(page.locator("#notice")).to_contain_text("author")
+    page.goto("./?q=" + quote("date:x"))
+    sync_api.expect(page.locator("#notice")).to_contain_text("bad date")
     assert page.locator("#results-view").is_hidden()
+
+
+def test_a_pasted_query_says_how_it_was_read(page: Any) -> None:
+    page.goto("./?q=" + quote("CNN: بوتين ؟!"))
+    wait_for_total(page, 3)
+    sync_api.expect(page.locator("#notes")).to_contain_text("'CNN:' read as text")
+    page.goto("./?q=" + quote("بوتين"))
+    wait_for_total(page, 3)
+    assert page.locator("#notes").is_hidden()

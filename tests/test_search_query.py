@@ -89,15 +89,12 @@ def test_date_ranges_in_the_query(engine: SearchEngine) -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("author:كيم", "unknown field 'author:'"),
-    ("title: كيم", "'title:' needs a word"),
     ("date:2018-13", "bad date"),
     ("date:yesterday", "bad date"),
     ("date:2019..2018", "empty date range"),
-    ("ا*", "at least 2 letters"),
     ("NOT كيم", "only excludes"),
     ("-كيم", "only excludes"),
-    ("في من", "stop words"),
+    ("؟! * ..", "no searchable words"),
 ])
 def test_malformed_queries_say_what_is_wrong(engine: SearchEngine, text: str,
                                               message: str) -> None:
@@ -160,7 +157,7 @@ def _built_as_the_parser_builds(engine: SearchEngine, texts: list[str]) -> int:
 
     quick = 0
     for text in texts:
-        cleaned = _prepare(text)
+        cleaned = _prepare(text).text
         built = _quoted_query(engine._ix.schema, cleaned)
         if built is not None:
             quick += 1

@@ -209,6 +209,9 @@ function renderSuggestion(p, data) {
     link.href = href(edited(p, (next) => next.set("q", data.suggestion)));
   }
   const near = Object.entries(data.expanded || {});
+  const notes = data.notes || [];
+  $("#notes").hidden = !notes.length;
+  $("#notes").textContent = notes.length ? `read as: ${notes.join("; ")}` : "";
   $("#expanded").hidden = !near.length;
   $("#expanded").textContent = near.length
     ? `نتائج قليلة، فبحثنا أيضًا عن تهجئات قريبة وجذور (√): ${near.map(([w, v]) => `${v.join("، ")} (لـ${w})`).join("؛ ")}`
