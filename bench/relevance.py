@@ -10,17 +10,23 @@ MRR@10, Recall@10, Recall@100, nDCG@10 (binary relevance; a question with no hit
                                               # words and dictionaries), stop words, roots,
                                               # glued-preposition expansion
     python bench/relevance.py --sets arcd --runs /tmp/runs   # write TREC run files too
+    python bench/relevance.py --headlines     # also headline-to-body known item (ANT and
+                                              # SaudiNewsNet: 8,000 bodies without titles, 400
+                                              # headlines as written and as typed, seed 11)
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import json
 import math
+import random
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,10 +70,67 @@ def _qrels(path: Path) -> dict[str, set[str]]:
     return qrels
 
 
+NEWS = EVAL.parent / "news"
+HEADLINE_SOURCES = {"ant": "ant-multisource-v2.1.jsonl.gz",
+                    "saudi": "saudinewsnet-sample16k.jsonl.gz"}
+HEADLINE_BODIES, HEADLINE_QUERIES, HEADLINE_SEED = 8000, 400, 11
+_MARKS = "\u064e\u064f\u0650\u0651\u0652\u064b\u0640"  # harakat, shadda, sukun, tatweel
+
+
+def headline_set(source: str, typed: bool) -> EvalSet:
+    """Headline-to-body known item: 8,000 bodies of the corpus (distinct bodies and titles,
+    seeded), indexed without their titles; 400 of their headlines as queries, each finding
+    its own body. ``typed``: the headlines as people type them (see :func:`as_typed`)."""
+    with gzip.open(NEWS / HEADLINE_SOURCES[source], "rt", encoding="utf-8") as fh:
+        articles = [json.loads(line) for line in fh]
+    seen_bodies: set[str] = set()
+    titles = Counter(a["title"] for a in articles if a["title"])
+    unique = []
+    for a in articles:
+        if a["body"] not in seen_bodies and a["title"] and titles[a["title"]] == 1:
+            seen_bodies.add(a["body"])
+            unique.append(a)
+    rng = random.Random(HEADLINE_SEED)
+    bodies = rng.sample(unique, HEADLINE_BODIES)
+    asked = rng.sample(bodies, HEADLINE_QUERIES)
+    queries = {a["id"]: a["title"] for a in asked}
+    if typed:
+        queries = {qid: as_typed(text, random.Random(f"{HEADLINE_SEED}:{qid}"))
+                   for qid, text in queries.items()}
+    return EvalSet(f"{source}-headlines{'-typed' if typed else ''}",
+                   [{"id": a["id"], "title": "", "text": a["body"]} for a in bodies],
+                   queries, {a["id"]: {a["id"]} for a in asked})
+
+
+def as_typed(text: str, rng: random.Random) -> str:
+    """``text`` as a user would type it: hamza seats dropped (أ إ آ -> ا), final ة as ه half
+    of the time, final ى and ي swapped half of the time, the article dropped from one word
+    (a third of the time), a stray haraka or tatweel (a third of the time)."""
+    text = text.translate(str.maketrans("أإآ", "ااا"))
+    words = text.split()
+    for i, word in enumerate(words):
+        if word.endswith("ة") and rng.random() < 0.5:
+            word = word[:-1] + "ه"
+        elif word[-1:] in "ىي" and rng.random() < 0.5:
+            word = word[:-1] + ("ي" if word.endswith("ى") else "ى")
+        words[i] = word
+    with_article = [i for i, w in enumerate(words) if w.startswith("ال") and len(w) > 4]
+    if with_article and rng.random() < 1 / 3:
+        i = rng.choice(with_article)
+        words[i] = words[i][2:]
+    if words and rng.random() < 1 / 3:
+        i = rng.randrange(len(words))
+        at = rng.randint(1, len(words[i]))
+        words[i] = words[i][:at] + rng.choice(_MARKS) + words[i][at:]
+    return " ".join(words)
+
+
 def load_sets(names: Iterable[str]) -> list[EvalSet]:
     sets = []
     for name in names:
-        if name in ("arcd", "xquad-ar"):
+        if name.endswith(("-headlines", "-headlines-typed")):
+            sets.append(headline_set(name.split("-")[0], name.endswith("-typed")))
+        elif name in ("arcd", "xquad-ar"):
             folder = EVAL / name
             sets.append(EvalSet(name, _jsonl(folder / "passages.jsonl"),
                                 _tsv(folder / "queries.tsv"), _qrels(folder / "qrels.tsv")))
@@ -152,11 +215,15 @@ ABLATIONS = {
     "searchkit -clitics": AnalysisOptions(expand=""),
 }
 ALL_SETS = ["arcd", "xquad-ar", "quranqa-train", "quranqa-dev", "quranqa-test"]
+HEADLINE_SETS = ["ant-headlines", "ant-headlines-typed", "saudi-headlines",
+                 "saudi-headlines-typed"]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sets", nargs="+", default=ALL_SETS, choices=ALL_SETS)
+    parser.add_argument("--sets", nargs="+", default=ALL_SETS, choices=ALL_SETS + HEADLINE_SETS)
+    parser.add_argument("--headlines", action="store_true",
+                        help="also the headline-to-body known-item sets (ANT, SaudiNewsNet)")
     parser.add_argument("--ablation", action="store_true", help="also run the ablations")
     parser.add_argument("--runs", type=Path, help="write TREC run files to this folder")
     args = parser.parse_args()
@@ -164,9 +231,10 @@ def main() -> int:
         print(f"evaluation sets not found at {EVAL}", file=sys.stderr)
         return 2
     systems = {**SYSTEMS, **(ABLATIONS if args.ablation else {})}
+    names = args.sets + (HEADLINE_SETS if args.headlines else [])
     print("| set | system | MRR@10 | R@10 | R@100 | nDCG@10 | ms/query |")
     print("|---|---|---|---|---|---|---|")
-    for data in load_sets(args.sets):
+    for data in load_sets(names):
         for name, options in systems.items():
             with tempfile.TemporaryDirectory() as tmp:
                 system = (plain_whoosh_system(data, Path(tmp)) if options is None

@@ -24,16 +24,13 @@ from .lock import DEFAULT_WAIT, WriteLock
 from .matching import narrow
 from .postings import IndexArrays, PostingsCache
 from .query import (
-    ParsedQuery,
     date_bound,
     expand,
     make_parser,
     parse,
-    proximity,
     query_terms,
 )
-from .ranking import BM25_B, BM25_K1, PHRASE_BOOST, PHRASE_SLOP, focus, weighting
-from .scoring import evaluate
+from .ranking import focus, weighting
 from .search import SORTS, Results, Sort, collect, filter_query, make_hits, more_like
 from .stats import IndexStats, index_stats
 from .suggest import FEW_RESULTS, broadening, near_spellings, with_variants
@@ -232,11 +229,8 @@ class SearchEngine:
             q = narrow(expand(parsed.query, reader), arrays, parsed.words)
             if parsed.plain:
                 q = focus(q, reader, parsed.words)
-            extras = self._rankers(parsed)
-            # Documents with the soft quoted phrases come first (by relevance).
-            quoted = evaluate(wq.Or(list(parsed.boosts)), arrays, BM25_K1, BM25_B).matches \
-                if parsed.boosts and sort == "relevance" else None
-            found = collect(arrays, self._ranked(q, extras, restrict), ahead=quoted, **options)
+            extras = list(parsed.boosts)
+            found = collect(arrays, self._ranked(q, extras, restrict), **options)
             spellings, broadened = None, False
             if found.total < FEW_RESULTS and offset == 0 and parsed.words:
                 # Almost nothing: let roots and near spellings of unknown words find
@@ -253,15 +247,6 @@ class SearchEngine:
                        folded=found.folded, facets=found.facets,
                        suggestion=spellings.suggestion if spellings else None, expanded=added,
                        notes=parsed.notes)
-
-    @staticmethod
-    def _rankers(parsed: ParsedQuery) -> list[wq.Query]:
-        """What ranks the documents a query finds without finding any: its soft quoted
-        phrases, and for a plain query of several words, those words near each other."""
-        extras = list(parsed.boosts)
-        if parsed.plain and len(parsed.words) > 1:
-            extras.append(proximity(parsed.words, PHRASE_SLOP, PHRASE_BOOST))
-        return extras
 
     @staticmethod
     def _ranked(q: wq.Query, extras: list[wq.Query], restrict: wq.Query | None) -> wq.Query:

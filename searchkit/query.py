@@ -35,7 +35,13 @@ from .analysis import exact_analyzer, normalize
 from .analysis.stemmer import ROOT_MARK
 from .errors import QueryError
 from .index import TEXT_FIELDS
-from .ranking import COORDINATION, FIELD_BOOSTS, QUOTE_BOOST
+from .ranking import (
+    COORDINATION,
+    FIELD_BOOSTS,
+    PHRASE_BOOST,
+    PHRASE_SLOP,
+    QUOTE_BOOST,
+)
 from .reading import MIN_WILDCARD_PREFIX, Reading, read
 from .snippets import QueryTerms
 
@@ -190,7 +196,7 @@ class ParsedQuery:
     query: query.Query
     words: tuple[str, ...]  # the exact forms of the words looked for, in order
     plain: bool  # only words: no operators, fields, phrases or wildcards
-    boosts: tuple[query.Query, ...] = ()
+    boosts: tuple[query.Query, ...] = ()  # rank without finding: quoted phrases, proximity
     notes: tuple[str, ...] = ()
 
 
@@ -219,6 +225,8 @@ def parse(parser: qparser.QueryParser, text: str) -> ParsedQuery:
         text for field, text in _positive_terms(q) if field == "body_exact"))
     boosts = tuple(clause for phrase, slop in reading.soft
                    for clause in _quote_boosts(phrase, slop))
+    if plain:
+        boosts += tuple(proximity(cleaned))
     return ParsedQuery(text, q, words, plain=plain, boosts=boosts, notes=notes)
 
 
@@ -461,9 +469,15 @@ def _positive_terms(q: query.Query, ranking: bool = True) -> Iterator[tuple[str,
             yield from _positive_terms(child, ranking)
 
 
-def proximity(words: tuple[str, ...], slop: int, boost: float) -> query.Query:
-    """Documents with ``words`` near each other in the body, in order (for ranking)."""
-    return query.Phrase("body_exact", list(words), slop=slop, boost=boost)
+def proximity(text: str) -> list[query.Query]:
+    """A clause that ranks documents with the words of ``text`` (a plain query) near each
+    other in the body, in the order typed: each within :data:`PHRASE_SLOP` positions of the
+    one before, plus the stop words typed between them."""
+    tokens = [(t.text, (t.startchar, t.endchar)) for t in _EXACT(text, mode="query", chars=True)]
+    if len(tokens) < 2:
+        return []
+    words, ranges = [w for w, _ in tokens], [r for _, r in tokens]
+    return [_exact_phrase("body_exact", words, ranges, text, PHRASE_SLOP, PHRASE_BOOST)]
 
 
 __all__ = ["ParsedQuery", "RankingTerm", "date_bound", "date_range", "date_span", "expand",

@@ -2,7 +2,8 @@
 
 Matches come from the tokenizer's character offsets into the original text, so a mark covers
 the whole word as written (diacritics, tatweel and clitics included). Passages are cut at
-sentence or clause boundaries (. ، ؛ ؟ ! and newlines) and trimmed at word boundaries.
+sentence or clause boundaries (. ، ؛ ؟ ! and newlines) and trimmed at word boundaries, never
+inside a number (1.5, ٣،٥), a one-letter abbreviation (U.S., أ.ف.ب, د.), a URL or an e-mail address.
 Formatters render a snippet for a terminal (colour), a pipe (``[[...]]``) or HTML (``<mark>``).
 """
 
@@ -20,9 +21,23 @@ from operator import not_
 
 from .analysis import token_terms
 from .analysis.stemmer import ROOT_MARK
-from .analysis.tokenizer import find_words, iter_words
+from .analysis.tokenizer import _WORD_EXTRAS, find_words, iter_words
 
-_BOUNDARY = re.compile(r"[.!?\u060c\u061b\u061f\n]+")
+_MARKS = ".!?\u060c\u061b\u061f\n"  # what ends a sentence or a clause
+# The rest of a link (URL or e-mail address) but its trailing marks, then an empty group that
+# tells it from a boundary.
+_LINK = rf"\S*(?<![{_MARKS}])()"
+# Boundaries (a run of marks) and links, skipped whole. Each branch starts with its own
+# character, so the regex engine jumps from one candidate character to the next.
+_BOUNDARY = re.compile(rf"""
+    https?://{_LINK} | www\.{_LINK} | @{_LINK}
+  | \.(?!(?<=\d\.)\d)                                    # a period, not a decimal point (1.5),
+      (?!(?<=(?<![\w{_WORD_EXTRAS}])[^\W\d_]\.)(?!\.))  # nor after a lone letter (U.S., د.),
+      (?![^\s@]{{0,64}}@)                                  # nor in an e-mail address
+      [{_MARKS}]*
+  | \u060c(?!(?<=\d\u060c)\d)[{_MARKS}]*                  # a comma, not between digits (٣،٥)
+  | ![{_MARKS}]* | \?[{_MARKS}]* | \u061b[{_MARKS}]* | \u061f[{_MARKS}]* | \n[{_MARKS}]*
+""", re.VERBOSE)
 # Markup leftovers (tags, lone "/>" from <br />) and runs of whitespace in displayed text.
 _LEFTOVER = re.compile(r"<[^<>\n]{0,200}>|/>")
 _SPACES = re.compile(r"\s+")
@@ -326,7 +341,7 @@ def _occurrences(text: str, piece: str) -> list[int]:
 
 def _sentence_ends(text: str) -> list[int]:
     """Where each sentence of ``text`` ends (after its boundary marks), the last at the end."""
-    ends = [m.end() for m in _BOUNDARY.finditer(text)]
+    ends = [m.end() for m in _BOUNDARY.finditer(text) if m.lastindex is None]
     if not ends or ends[-1] < len(text):
         ends.append(len(text))
     return ends
@@ -344,12 +359,19 @@ def _trim(text: str, start: int, end: int, spans: list[tuple[int, int]], width: 
     pad = max(0, (width - (last - first)) // 2)
     lo, hi = max(start, first - pad), min(end, max(last + pad, first + width))
     hi = min(hi, lo + 2 * width)  # even when a match is a huge word (left unmarked, then)
+    # With no space between a cut and a match (a number or a link glued to it), the cut moves
+    # out to the edge of that word, unless the word is huge.
     if lo > start:
         space = text.find(" ", lo, first)
-        lo = space + 1 if space != -1 else lo
-    if hi < end:
+        if space == -1:
+            space = max(text.rfind(" ", start, lo), start - 1)
+        lo = space + 1 if first - space <= width else lo
+    if last <= hi < end:
         space = text.rfind(" ", last, hi)
-        hi = space if space != -1 else hi
+        if space == -1:
+            after = _SPACES.search(text, hi, end)
+            space = after.start() if after else end
+        hi = space if space - last <= width else hi
     return lo, hi
 
 
