@@ -21,7 +21,7 @@ from operator import not_
 
 from .analysis import token_terms
 from .analysis.stemmer import ROOT_MARK
-from .analysis.tokenizer import _WORD_EXTRAS, find_words, iter_words
+from .analysis.tokenizer import WORD_EXTRAS, find_words, iter_words
 
 _MARKS = ".!?\u060c\u061b\u061f\n"  # what ends a sentence or a clause
 # The rest of a link (URL or e-mail address) but its trailing marks, then an empty group that
@@ -32,7 +32,7 @@ _LINK = rf"\S*(?<![{_MARKS}])()"
 _BOUNDARY = re.compile(rf"""
     https?://{_LINK} | www\.{_LINK} | @{_LINK}
   | \.(?!(?<=\d\.)\d)                                    # a period, not a decimal point (1.5),
-      (?!(?<=(?<![\w{_WORD_EXTRAS}])[^\W\d_]\.)(?!\.))  # nor after a lone letter (U.S., د.),
+      (?!(?<=(?<![\w{WORD_EXTRAS}])[^\W\d_]\.)(?!\.))  # nor after a lone letter (U.S., د.),
       (?![^\s@]{{0,64}}@)                                  # nor in an e-mail address
       [{_MARKS}]*
   | \u060c(?!(?<=\d\u060c)\d)[{_MARKS}]*                  # a comma, not between digits (٣،٥)

@@ -16,20 +16,20 @@ from typing import Any
 from whoosh.analysis import Token, Tokenizer
 
 # Characters that belong inside a word although ``\w`` does not match them.
-_WORD_EXTRAS = (
+WORD_EXTRAS = (
     "\u0300-\u036f"  # generic combining diacritics
     "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"  # Arabic marks
     "\u0640"  # tatweel
     "\u061c\u200c-\u200f\u2060\ufeff\u00ad"  # ALM, ZWNJ, ZWJ, LRM, RLM, WJ, BOM, soft hyphen
 )
-_WORD = rf"(?:[^\W_]|[{_WORD_EXTRAS}])"
+_WORD = rf"(?:[^\W_]|[{WORD_EXTRAS}])"
 # A run of word characters; a decimal point or thousands separator between two digits stays
 # inside it (3.5, 1,000, ٣٫٥).
 WORD_PATTERN = re.compile(rf"(?:{_WORD}|(?<=\d)[.,\u066b\u066c](?=\d))+")
 # The same words found about twice as fast: runs of ``\w`` (which takes in ``_``) once each
 # ``_`` is made a space, a separator like ``_`` itself, so offsets do not move.
 _FAST_WORDS = re.compile(
-    rf"[\w{_WORD_EXTRAS}]+(?:(?<=\d)[.,\u066b\u066c](?=\d)[\w{_WORD_EXTRAS}]+)*")
+    rf"[\w{WORD_EXTRAS}]+(?:(?<=\d)[.,\u066b\u066c](?=\d)[\w{WORD_EXTRAS}]+)*")
 
 
 def find_words(text: str) -> list[str]:
