@@ -229,15 +229,14 @@ class SearchEngine:
             q = narrow(expand(parsed.query, reader), arrays, parsed.words)
             if parsed.plain:
                 q = focus(q, reader, parsed.words)
-            extras = list(parsed.boosts)
-            found = collect(arrays, self._ranked(q, extras, restrict), **options)
+            found = collect(arrays, self._ranked(q, parsed.boosts, restrict), **options)
             spellings, broadened = None, False
             if found.total < FEW_RESULTS and offset == 0 and parsed.words:
                 # Almost nothing: let roots and near spellings of unknown words find
                 # documents too, ranked after the strict matches, and say so.
                 spellings = near_spellings(reader, query, parsed.words)
                 wider = with_variants(q, self._parser, spellings.variants)
-                more = collect(arrays, self._ranked(wider, extras, restrict),
+                more = collect(arrays, self._ranked(wider, parsed.boosts, restrict),
                                roots_find=True, ahead=found.matches, **options)
                 if more.total > found.total:
                     q, found, broadened = wider, more, True
@@ -249,10 +248,11 @@ class SearchEngine:
                        notes=parsed.notes)
 
     @staticmethod
-    def _ranked(q: wq.Query, extras: list[wq.Query], restrict: wq.Query | None) -> wq.Query:
-        """``q`` within the filters, ranked higher where ``extras`` match."""
-        if extras:
-            q = wq.AndMaybe(q, wq.Or(extras))
+    def _ranked(q: wq.Query, boosts: tuple[wq.Query, ...], restrict: wq.Query | None
+                ) -> wq.Query:
+        """``q`` within the filters, ranked higher where ``boosts`` match."""
+        if boosts:
+            q = wq.AndMaybe(q, wq.Or(list(boosts)))
         return wq.Require(q, restrict) if restrict is not None else q
 
     def get(self, doc_id: str) -> Document | None:

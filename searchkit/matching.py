@@ -42,7 +42,7 @@ _EXACT = tuple(TEXT_FIELDS.values())
 
 def _documents(arrays: IndexArrays, words: list[str]) -> list[int]:
     """How many documents have each of ``words`` in the exact body (deleted included)."""
-    return [len(ids) for ids, _ in arrays.postings_of([(_EXACT[1], w) for w in words])]
+    return [len(ids) for ids, _ in arrays.postings_of([(TEXT_FIELDS["body"], w) for w in words])]
 
 
 def names(arrays: IndexArrays, words: tuple[str, ...]) -> dict[str, list[str]]:

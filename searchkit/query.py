@@ -42,7 +42,7 @@ from .ranking import (
     PHRASE_SLOP,
     QUOTE_BOOST,
 )
-from .reading import MIN_WILDCARD_PREFIX, Reading, read
+from .reading import FIELD, MIN_WILDCARD_PREFIX, SYNTAX, Reading, read
 from .snippets import QueryTerms
 
 EXACT_FIELDS = frozenset(TEXT_FIELDS.values())
@@ -52,7 +52,6 @@ MAX_EXPANSIONS = 512
 MAX_FUZZY_DISTANCE = 2
 
 _QUESTION_MARK = re.compile(r"[?\u061f]+(?=[\s()\"]|$)")
-_FIELD = re.compile(r"(?<![\w:])([A-Za-z_]+):(\S?)")
 # The syntax :func:`_quoted_query` builds without the parser: quotes, and a colon ending a
 # word of letters only (the parser reads "a.b:" as two words).
 _QUICK_SYNTAX = re.compile(r'"|(?<!\S)(\w+):(?=\s|$)')
@@ -201,7 +200,6 @@ class ParsedQuery:
 
 
 _EXCLUSION = re.compile(r"(?:^|\s)-\S|\bNOT\b")
-_SYNTAX = re.compile(r'["():*?+~^\[\]{}]|(?:^|\s)-|\b(?:AND|OR|NOT)\b')
 
 
 def parse(parser: qparser.QueryParser, text: str) -> ParsedQuery:
@@ -210,7 +208,7 @@ def parse(parser: qparser.QueryParser, text: str) -> ParsedQuery:
         raise QueryError("the query is empty")
     reading = _prepare(text)
     cleaned = reading.text
-    plain = not _SYNTAX.search(cleaned)
+    plain = not SYNTAX.search(cleaned)
     q = _plain_query(parser.schema, cleaned) if plain else (
         _quoted_query(parser.schema, cleaned) or _syntax_query(parser, text, cleaned))
     notes = reading.notes
@@ -224,7 +222,7 @@ def parse(parser: qparser.QueryParser, text: str) -> ParsedQuery:
     words = tuple(dict.fromkeys(
         text for field, text in _positive_terms(q) if field == "body_exact"))
     boosts = tuple(clause for phrase, slop in reading.soft
-                   for clause in _quote_boosts(phrase, slop))
+                   for clause in _exact_phrases(phrase, slop, QUOTE_BOOST))
     if plain:
         boosts += tuple(proximity(cleaned))
     return ParsedQuery(text, q, words, plain=plain, boosts=boosts, notes=notes)
@@ -236,13 +234,19 @@ def _prepare(text: str) -> Reading:
     return read(_QUESTION_MARK.sub(" ", text).replace("\u061f", "?"))
 
 
-def _quote_boosts(phrase: str, slop: int) -> list[query.Query]:
-    """A soft quoted phrase as clauses that rank: the phrase on each exact field."""
-    tokens = [(t.text, (t.startchar, t.endchar)) for t in _EXACT(phrase, mode="query", chars=True)]
-    if not tokens:
+def _phrase_words(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """The exact-field words of ``text`` (stop words left out) and their places in it."""
+    tokens = [(t.text, (t.startchar, t.endchar)) for t in _EXACT(text, mode="query", chars=True)]
+    return [w for w, _ in tokens], [r for _, r in tokens]
+
+
+def _exact_phrases(text: str, slop: int, factor: float) -> list[query.Query]:
+    """``text`` as a phrase on each exact field, its boost times ``factor`` (none if
+    ``text`` has only stop words)."""
+    words, ranges = _phrase_words(text)
+    if not words:
         return []
-    words, ranges = [w for w, _ in tokens], [r for _, r in tokens]
-    return [_exact_phrase(field, words, ranges, phrase, slop, FIELD_BOOSTS[field] * QUOTE_BOOST)
+    return [_exact_phrase(field, words, ranges, text, slop, FIELD_BOOSTS[field] * factor)
             for field in FIELD_BOOSTS if field in EXACT_FIELDS]
 
 
@@ -274,20 +278,17 @@ def _quoted_query(schema: Schema, text: str) -> query.Query | None:
     """Words, "phrases" (one quoted word is that word as written), and colons that end a
     word (``ظريف: هزيمة``, as news titles have them): the query the parser makes of them,
     built straight from the analyzers. None for any other syntax (the parser's job)."""
-    if _FIELD.search(text) or _SYNTAX.search(_QUICK_SYNTAX.sub(r"\1 ", text)):
+    if FIELD.search(text) or SYNTAX.search(_QUICK_SYNTAX.sub(r"\1 ", text)):
         return None
     parts: list[query.Query] = []
     for i, piece in enumerate(text.split('"')):
         if i % 2 == 0:  # outside quotes: words, as in a query without syntax
             parts += _word_terms(schema, piece)
             continue
-        tokens = [(t.text, (t.startchar, t.endchar))
-                  for t in _EXACT(piece, mode="query", chars=True)]
-        if not tokens:
+        phrases = _exact_phrases(piece, 1, 1.0)
+        if not phrases:
             return None  # (only stop words: the parser says so)
-        words, ranges = [w for w, _ in tokens], [r for _, r in tokens]
-        parts += (_exact_phrase(field, words, ranges, piece, 1, FIELD_BOOSTS[field])
-                  for field in FIELD_BOOSTS if field in EXACT_FIELDS)
+        parts += phrases
     return query.Or(parts).normalize()
 
 
@@ -473,10 +474,9 @@ def proximity(text: str) -> list[query.Query]:
     """A clause that ranks documents with the words of ``text`` (a plain query) near each
     other in the body, in the order typed: each within :data:`PHRASE_SLOP` positions of the
     one before, plus the stop words typed between them."""
-    tokens = [(t.text, (t.startchar, t.endchar)) for t in _EXACT(text, mode="query", chars=True)]
-    if len(tokens) < 2:
+    words, ranges = _phrase_words(text)
+    if len(words) < 2:
         return []
-    words, ranges = [w for w, _ in tokens], [r for _, r in tokens]
     return [_exact_phrase("body_exact", words, ranges, text, PHRASE_SLOP, PHRASE_BOOST)]
 
 

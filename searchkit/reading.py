@@ -4,8 +4,8 @@ People paste headlines and sentences. Their quotes are mostly scare quotes, and 
 punctuation looks like query syntax (``CNN:``, ``؟!``, ``..``, a lone ``*`` or ``-``). So:
 
 * «...», “...”, „...“ and "..." are all quotes. A quoted phrase in a longer query is *soft*:
-  its words are searched as plain words, and the phrase ranks the documents that have it
-  first (see :data:`searchkit.ranking.QUOTE_BOOST`). A quoted phrase stays *strict* (only
+  its words are searched as plain words, and the documents that have the phrase weigh more
+  (see :data:`searchkit.ranking.QUOTE_BOOST`). A quoted phrase stays *strict* (only
   documents with it match) when the query has nothing else to search, or when it is marked
   required: ``+"..."``.
 * Text that only looks like syntax is read as text: ``word:`` where word is not a field,
@@ -39,8 +39,9 @@ _QUOTED = re.compile(r'([+-]?)"([^"]*)"(?:~(\d+))?')
 # What keeps a quote strict when it stands right before it: a field, or NOT.
 _KEEP_BEFORE = re.compile(r"(?:\w:|\bNOT\s+)$")
 # Latin words before a colon (the parser's field syntax; Arabic ones are text already).
-_FIELD = re.compile(r"(?<![\w:])([A-Za-z_]+):(\S?)")
-_SYNTAX_CHARS = re.compile(r'[():*?+~^\[\]{}"]|(?:^|(?<=\s))-|\b(?:AND|OR|NOT)\b')
+FIELD = re.compile(r"(?<![\w:])([A-Za-z_]+):(\S?)")
+# Characters and words the parser reads as syntax.
+SYNTAX = re.compile(r'[():*?+~^\[\]{}"]|(?:^|(?<=\s))-|\b(?:AND|OR|NOT)\b')
 # A run of marks with no letter or digit (a lone *, ?!, ؟!, -, +, ..., ~, ^).
 _LONE_MARKS = re.compile(r"(?<!\S)[^\w\s\"()]+(?!\S)")
 # A wildcard word: letters, then * or ? (the first one).
@@ -82,7 +83,7 @@ def _fields_as_text(text: str, notes: list[str]) -> str:
     """``name:`` that is no field, or a field with nothing after it, becomes ``name``."""
     out = list(text)
     outside = _outside_quotes(text)
-    for m in _FIELD.finditer(text):
+    for m in FIELD.finditer(text):
         if not any(lo <= m.start() < hi for lo, hi in outside):
             continue
         name, after = m.groups()
@@ -118,12 +119,12 @@ def _soft_quotes(text: str, notes: list[str]) -> tuple[str, list[tuple[str, int]
         if sign or not inner.strip() or _KEEP_BEFORE.search(text, 0, m.start()):
             return m.group(0)  # required, excluded, on a field or after NOT: strict
         soft.append((inner, int(slop) if slop else 1))
-        return " " + _SYNTAX_CHARS.sub(" ", inner) + " "
+        return " " + SYNTAX.sub(" ", inner) + " "
 
     text = _QUOTED.sub(unwrap, text)
     if soft:
-        notes.append("quoted words searched as words too; the quoted phrases rank first "
-                     "(+\"...\" requires a phrase)")
+        notes.append("quoted words searched as words too; documents with the quoted phrases "
+                     "weigh more (+\"...\" requires a phrase)")
     return text, soft
 
 
@@ -177,4 +178,4 @@ def _balance(text: str) -> str:
     return "".join(chars)
 
 
-__all__ = ["MIN_WILDCARD_PREFIX", "USER_FIELDS", "Reading", "read"]
+__all__ = ["FIELD", "MIN_WILDCARD_PREFIX", "SYNTAX", "USER_FIELDS", "Reading", "read"]

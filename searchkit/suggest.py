@@ -77,6 +77,8 @@ def broadening(reader: IndexReader, words: tuple[str, ...], spellings: Spellings
                       and any(reader.doc_frequency(field, t) for field in TEXT_FIELDS)))
              for word in words}
     return {word: extra for word, extra in added.items() if extra}
+
+
 def _respell(text: str, better: dict[str, str]) -> str:
     out, last = [], 0
     for token in _EXACT(text, chars=True):
