@@ -45,25 +45,30 @@ def _documents(arrays: IndexArrays, words: list[str]) -> list[int]:
     return [len(ids) for ids, _ in arrays.postings_of([(TEXT_FIELDS["body"], w) for w in words])]
 
 
-def names(arrays: IndexArrays, words: tuple[str, ...]) -> dict[str, list[str]]:
+def names(arrays: IndexArrays, words: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     """The words of ``words`` (exact forms) that the index shows to be names, each with its
     forms the index has (the word, clitics before, a name's endings after)."""
     candidates = [w for w in words if not w.startswith("ال") and len(w) >= 3
                   and fold_hamza(w) not in LEXICON]
     if not candidates:
         return {}
-    others = [_others(w) for w in candidates]
-    counts = iter(_documents(arrays, [f for w, forms in zip(candidates, others, strict=True)
-                                      for f in (w, *forms)]))
-    found: dict[str, list[str]] = {}
-    for word, forms in zip(candidates, others, strict=True):
-        alone, other = next(counts), sum(next(counts) for _ in forms)
-        if alone >= MIN_DOCUMENTS and other <= OTHER_SHARE * alone:
-            forms = [p + word + e for p, e in product(PREFIXES, ENDINGS)
-                     if not (p.endswith("ال") or p == "لل") or e]
-            found[word] = [f for f, n in zip(forms, _documents(arrays, forms), strict=True)
-                           if n]
+    # Counted from the term dictionary (no postings decoded): this runs for most words.
+    reader, field = arrays.searcher.reader(), TEXT_FIELDS["body"]
+    found: dict[str, tuple[str, ...]] = {}
+    for word in candidates:
+        alone = reader.doc_frequency(field, word)
+        if alone >= MIN_DOCUMENTS and sum(reader.doc_frequency(field, form) for form
+                                          in _others(word)) <= OTHER_SHARE * alone:
+            found[word] = arrays.cached(("name forms", word), lambda w=word: _forms(arrays, w))
     return found
+
+
+def _forms(arrays: IndexArrays, word: str) -> tuple[str, ...]:
+    """The forms of the name ``word`` the index has: clitics before, a name's endings after
+    (the article only before an ending)."""
+    forms = [p + word + e for p, e in product(PREFIXES, ENDINGS)
+             if not (p.endswith("ال") or p == "لل") or e]
+    return tuple(f for f, n in zip(forms, _documents(arrays, forms), strict=True) if n)
 
 
 def _others(word: str) -> tuple[str, ...]:
@@ -83,7 +88,8 @@ def narrow(q: query.Query, arrays: IndexArrays, words: tuple[str, ...]) -> query
     return _narrow(q, found, stems)
 
 
-def _narrow(q: query.Query, found: dict[str, list[str]], stems: set[str]) -> query.Query:
+def _narrow(q: query.Query, found: dict[str, tuple[str, ...]], stems: set[str]
+            ) -> query.Query:
     if isinstance(q, query.Or):
         present = [c.text for c in q.subqueries
                    if isinstance(c, query.Term) and c.fieldname in _EXACT and c.text in found]
@@ -94,7 +100,7 @@ def _narrow(q: query.Query, found: dict[str, list[str]], stems: set[str]) -> que
     return q.apply(lambda child: _narrow(child, found, stems))
 
 
-def _rewrite_or(q: query.Or, found: dict[str, list[str]], stems: set[str]) -> query.Or:
+def _rewrite_or(q: query.Or, found: dict[str, tuple[str, ...]], stems: set[str]) -> query.Or:
     children: list[query.Query] = []
     for child in q.subqueries:
         if isinstance(child, query.Term) and child.fieldname in _STEMMED \
